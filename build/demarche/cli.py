@@ -1,0 +1,65 @@
+"""The command line: `demarche check | generate | build | serve | new`. Thin glue over pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import jinja2
+
+from demarche.pipeline import Project, build, check, generate
+from demarche.problems import ContentError, format_problems, has_errors
+from demarche.publish import PublishError
+from demarche.write import WriteError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="demarche", description="Build the Demarche statement archive.")
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="the project folder (default: the current one)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check_p = sub.add_parser("check", help="validate sources/ and report every problem")
+    check_p.add_argument("--format", choices=("text", "json", "github"), default="text")
+    sub.add_parser("generate", help="check, then write the generated pages into docs/")
+    sub.add_parser("build", help="check, generate, then mkdocs build --strict into site/")
+    serve_p = sub.add_parser("serve", help="preview at http://127.0.0.1:8000, regenerating on changes")
+    serve_p.add_argument("--dev-addr", default="127.0.0.1:8000")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    project = Project(args.root.resolve())
+    if not project.sources.is_dir():
+        print(f"demarche: no sources/ folder in {project.root}", file=sys.stderr)
+        return 2
+    if args.command == "check":
+        _, problems = check(project)
+        print(format_problems(problems, args.format))
+        return 1 if has_errors(problems) else 0
+    try:
+        if args.command == "generate":
+            report = generate(project)
+            print(f"generated: {len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed")
+        elif args.command == "build":
+            report = build(project)
+            print(f"generated: {len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed")
+            print(f"site built in {project.root / 'site'}")
+        elif args.command == "serve":
+            from demarche.serve import serve
+
+            return serve(project, args.dev_addr)
+    except ContentError as exc:
+        print(format_problems(exc.problems, "text"), file=sys.stderr)
+        print("nothing was written: the previous pages and site are as they were", file=sys.stderr)
+        return 1
+    except (WriteError, PublishError) as exc:
+        print(f"demarche: {exc}", file=sys.stderr)
+        print("the previous site is as it was", file=sys.stderr)
+        return 1
+    except jinja2.TemplateError as exc:
+        where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        print(f"demarche: template error: {where}{exc}", file=sys.stderr)
+        print("nothing was written: the previous pages and site are as they were", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,209 @@
+"""Stage 3, link: resolve ids into one graph that templates can read without computing anything."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from demarche.mentions import build_index
+from demarche.records import Actor, Agreement, Archive, Demand, Source, Statement
+
+ROLES = ("made", "supported", "rejected")
+CO_OCCURRING_MAX = 12
+
+
+@dataclass(frozen=True)
+class Said:
+    """A statement with the records around it."""
+
+    statement: Statement
+    source: Source
+    speaker: Actor
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.statement.date, self.source.date, self.source.id, self.statement.id)
+
+
+@dataclass(frozen=True)
+class Position:
+    """One statement's stance on one demand."""
+
+    said: Said
+    role: str  # made | supported | rejected
+
+
+@dataclass(frozen=True)
+class Stance:
+    """An actor's stance on one demand, counted over its statements."""
+
+    demand: Demand
+    made: int = 0
+    supported: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True)
+class Mentions:
+    actors: tuple[Actor, ...]
+    agreements: tuple[Agreement, ...]
+    demands: tuple[Demand, ...]
+
+
+@dataclass
+class Graph:
+    archive: Archive
+    actors: dict[str, Actor]
+    agreements: dict[str, Agreement]
+    demands: dict[str, Demand]
+    sources: dict[str, Source]
+    timeline: list[Said] = field(default_factory=list)
+    said_by: dict[str, list[Said]] = field(default_factory=dict)
+    in_source: dict[str, list[Said]] = field(default_factory=dict)
+    positions: dict[str, list[Position]] = field(default_factory=dict)  # demand id -> positions by date
+    citations: dict[str, list[Said]] = field(default_factory=dict)  # agreement id -> statements citing it
+    mentions: dict[str, Mentions] = field(default_factory=dict)  # source id -> what it mentions
+    sources_of: dict[str, list[Source]] = field(
+        default_factory=dict
+    )  # "actor:x" / "agreement:x" / "demand:x" -> sources, newest first
+    demands_by: dict[str, list[Demand]] = field(default_factory=dict)
+    demands_of: dict[str, list[Demand]] = field(default_factory=dict)
+    stances: dict[str, list[Stance]] = field(default_factory=dict)  # actor id -> its stances on demands
+    invoked: dict[str, list[tuple[Agreement, int]]] = field(default_factory=dict)  # actor id -> agreements its statements cite
+    appears_with: dict[str, list[tuple[Actor, int]]] = field(default_factory=dict)
+    demand_agreements: dict[str, list[Agreement]] = field(default_factory=dict)
+    agreement_demands: dict[str, list[Demand]] = field(default_factory=dict)
+    related: dict[str, list[Demand]] = field(default_factory=dict)
+    former: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> former id -> current id
+
+
+def link(archive: Archive) -> Graph:
+    graph = Graph(
+        archive=archive,
+        actors={a.id: a for a in archive.actors},
+        agreements={a.id: a for a in archive.agreements},
+        demands={d.id: d for d in archive.demands},
+        sources={s.id: s for s in archive.sources},
+    )
+    _link_statements(graph)
+    _link_mentions(graph)
+    _link_demands(graph)
+    _link_former_ids(graph)
+    return graph
+
+
+def _link_statements(graph: Graph) -> None:
+    everything = [Said(st, src, graph.actors[st.speaker]) for src in graph.archive.sources for st in src.statements]
+    everything.sort(key=lambda s: s.key)
+    graph.timeline = everything
+    said_by: dict[str, list[Said]] = defaultdict(list)
+    in_source: dict[str, list[Said]] = defaultdict(list)
+    positions: dict[str, list[Position]] = defaultdict(list)
+    citations: dict[str, list[Said]] = defaultdict(list)
+    for said in everything:
+        st = said.statement
+        said_by[st.speaker].append(said)
+        in_source[said.source.id].append(said)
+        for role, ids in zip(ROLES, (st.makes, st.supports, st.rejects), strict=True):
+            for demand_id in ids:
+                positions[demand_id].append(Position(said, role))
+        for agreement_id in st.cites:
+            citations[agreement_id].append(said)
+    graph.said_by, graph.in_source, graph.positions, graph.citations = said_by, in_source, positions, citations
+    for actor_id, items in said_by.items():
+        graph.stances[actor_id] = _stances(graph, items)
+        counts = Counter(a for said in items for a in said.statement.cites)
+        graph.invoked[actor_id] = [(graph.agreements[a], n) for a, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _stances(graph: Graph, items: list[Said]) -> list[Stance]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for said in items:
+        st = said.statement
+        for role, ids in zip(ROLES, (st.makes, st.supports, st.rejects), strict=True):
+            for demand_id in ids:
+                counts[demand_id][role] += 1
+    return [
+        Stance(graph.demands[d], made=c["made"], supported=c["supported"], rejected=c["rejected"])
+        for d, c in sorted(counts.items(), key=lambda kv: graph.demands[kv[0]].title.casefold())
+    ]
+
+
+def _link_mentions(graph: Graph) -> None:
+    index = build_index(
+        [(f"actor:{a.id}", (a.name, *a.aliases)) for a in graph.actors.values()]
+        + [(f"agreement:{a.id}", (a.title, *a.aliases)) for a in graph.agreements.values()]
+    )
+    sources_of: dict[str, list[Source]] = defaultdict(list)
+    pair_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for source in sorted(graph.archive.sources, key=lambda s: (s.date, s.id), reverse=True):
+        found = index.find(source.title + "\n" + source.body)
+        actor_ids = {k.split(":", 1)[1] for k in found if k.startswith("actor:")} | set(source.actors)
+        agreement_ids = {k.split(":", 1)[1] for k in found if k.startswith("agreement:")} | set(source.agreements)
+        demand_ids = set(source.demands)
+        for said in graph.in_source.get(source.id, ()):
+            st = said.statement
+            actor_ids |= {st.speaker, *st.about}
+            agreement_ids |= set(st.cites)
+            demand_ids |= {*st.makes, *st.supports, *st.rejects}
+        graph.mentions[source.id] = Mentions(
+            actors=tuple(sorted((graph.actors[a] for a in actor_ids), key=lambda a: a.name.casefold())),
+            agreements=tuple(sorted((graph.agreements[a] for a in agreement_ids), key=lambda a: a.title.casefold())),
+            demands=tuple(sorted((graph.demands[d] for d in demand_ids), key=lambda d: d.title.casefold())),
+        )
+        for kind, ids in (("actor", actor_ids), ("agreement", agreement_ids), ("demand", demand_ids)):
+            for record_id in ids:
+                sources_of[f"{kind}:{record_id}"].append(source)
+        for a in actor_ids:
+            pair_counts[a].update(actor_ids - {a})
+    graph.sources_of = sources_of
+    graph.appears_with = {
+        actor_id: [(graph.actors[b], n) for b, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:CO_OCCURRING_MAX]]
+        for actor_id, counts in pair_counts.items()
+    }
+
+
+def _link_demands(graph: Graph) -> None:
+    demands_by: dict[str, list[Demand]] = defaultdict(list)
+    demands_of: dict[str, list[Demand]] = defaultdict(list)
+    agreement_demands: dict[str, set[str]] = defaultdict(set)
+    demand_agreements: dict[str, set[str]] = defaultdict(set)
+    related: dict[str, set[str]] = defaultdict(set)
+    for demand in graph.demands.values():
+        for actor_id in demand.by:
+            demands_by[actor_id].append(demand)
+        for actor_id in demand.of:
+            demands_of[actor_id].append(demand)
+        for agreement_id in demand.agreements:
+            agreement_demands[agreement_id].add(demand.id)
+            demand_agreements[demand.id].add(agreement_id)
+        for other in demand.related:
+            if other != demand.id:
+                related[demand.id].add(other)
+                related[other].add(demand.id)
+    for demand_id, items in graph.positions.items():
+        for position in items:
+            for agreement_id in position.said.statement.cites:
+                agreement_demands[agreement_id].add(demand_id)
+                demand_agreements[demand_id].add(agreement_id)
+
+    def by_title(ids: set[str]) -> list[Demand]:
+        return sorted((graph.demands[i] for i in ids), key=lambda d: d.title.casefold())
+
+    graph.demands_by = {k: sorted(v, key=lambda d: d.title.casefold()) for k, v in demands_by.items()}
+    graph.demands_of = {k: sorted(v, key=lambda d: d.title.casefold()) for k, v in demands_of.items()}
+    graph.agreement_demands = {k: by_title(v) for k, v in agreement_demands.items()}
+    graph.demand_agreements = {
+        k: sorted((graph.agreements[i] for i in v), key=lambda a: (a.date or "", a.title)) for k, v in demand_agreements.items()
+    }
+    graph.related = {k: by_title(v) for k, v in related.items()}
+
+
+def _link_former_ids(graph: Graph) -> None:
+    for kind, records in (
+        ("actor", graph.archive.actors),
+        ("agreement", graph.archive.agreements),
+        ("demand", graph.archive.demands),
+    ):
+        graph.former[kind] = {old: r.id for r in records for old in r.former_ids}
+    graph.former["source"] = {old: s.id for s in graph.archive.sources for old in s.former_ids}

@@ -1,0 +1,87 @@
+"""The pipeline, stage by stage: load -> validate -> link -> render -> write -> publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mkdocs.utils.yaml import yaml_load
+
+from demarche.link import Graph, link
+from demarche.load import load_archive
+from demarche.problems import ContentError, Problem, has_errors
+from demarche.publish import publish
+from demarche.records import Archive
+from demarche.render import Renderer, SiteInfo, render_site
+from demarche.validate import validate
+from demarche.write import WriteReport, write_pages
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a project's parts live: the repository root and the folders DESIGN.md names."""
+
+    root: Path
+
+    @property
+    def sources(self) -> Path:
+        return self.root / "sources"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def docs(self) -> Path:
+        return self.root / "docs"
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+    def site_info(self) -> SiteInfo:
+        config: dict[str, Any] = {}
+        if self.config_file.exists():
+            with self.config_file.open(encoding="utf-8") as f:
+                config = yaml_load(f) or {}
+        url = str(config.get("site_url") or "")
+        if url and not url.endswith("/"):
+            url += "/"
+        return SiteInfo(name=str(config.get("site_name") or "Demarche"), url=url)
+
+
+def check(project: Project) -> tuple[Archive, list[Problem]]:
+    """Load and validate: every problem of every file, sorted."""
+    raws, problems = load_archive(project.sources, project.root)
+    archive, found = validate(raws)
+    return archive, sorted(problems + found)
+
+
+def generate_pages(project: Project) -> tuple[Graph, dict[str, str], list[Problem]]:
+    archive, problems = check(project)
+    if has_errors(problems):
+        raise ContentError(problems)
+    graph = link(archive)
+    pages = render_site(graph, project.templates, project.site_info(), extras=extra_renderers())
+    return graph, pages, problems
+
+
+def extra_renderers() -> list[Any]:
+    """Renderers beyond the record pages (redirects, feeds, open data, pictures): each adds pages."""
+    extras: list[Any] = []
+    return extras
+
+
+def generate(project: Project) -> WriteReport:
+    _, pages, _ = generate_pages(project)
+    return write_pages(project.docs, dict(pages))
+
+
+def build(project: Project) -> WriteReport:
+    report = generate(project)
+    publish(project.root)
+    return report
+
+
+__all__ = ["Project", "Renderer", "build", "check", "generate", "generate_pages"]

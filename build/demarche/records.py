@@ -1,0 +1,116 @@
+"""The archive's records: declared, typed and immutable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Role:
+    title: str
+    of: str | None = None
+    start: str | None = None  # `from` in front matter
+    until: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    path: str
+    name: str
+    kind: str
+    body: str
+    aliases: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
+    part_of: str | None = None
+    members: tuple[str, ...] = ()
+    wikidata: str | None = None
+    former_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Agreement:
+    id: str
+    path: str
+    title: str
+    kind: str
+    body: str
+    date: str | None = None
+    parties: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    url: str | None = None
+    status: str | None = None
+    former_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Demand:
+    id: str
+    path: str
+    title: str
+    by: tuple[str, ...]
+    of: tuple[str, ...]
+    body: str
+    status: str | None = None
+    agreements: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    former_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a quote stands in its source's body, as character offsets."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    id: str
+    source_id: str
+    speaker: str
+    quote: str
+    date: str
+    span: Span
+    occasion: str | None = None
+    reported: bool = False
+    about: tuple[str, ...] = ()
+    makes: tuple[str, ...] = ()
+    supports: tuple[str, ...] = ()
+    rejects: tuple[str, ...] = ()
+    cites: tuple[str, ...] = ()
+    line: int = 0  # the line of its quote in the source file
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    path: str
+    title: str
+    date: str
+    kind: str
+    body: str
+    publisher: str | None = None
+    authors: tuple[str, ...] = ()
+    place: str | None = None
+    language: str = "en"
+    original_language: str | None = None
+    url: str | None = None
+    archive_url: str | None = None
+    summary: str | None = None
+    actors: tuple[str, ...] = ()
+    agreements: tuple[str, ...] = ()
+    demands: tuple[str, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    former_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Archive:
+    """Every record, checked: what the link stage starts from."""
+
+    sources: tuple[Source, ...]
+    actors: tuple[Actor, ...]
+    agreements: tuple[Agreement, ...]
+    demands: tuple[Demand, ...]

@@ -1,0 +1,157 @@
+"""The front-matter schema of every record kind, in one place.
+
+Validation (validate.py) and the contributors' field reference (docs/contributing.md, generated
+by `demarche schema-doc`) are both driven by these declarations, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SOURCE_KINDS = (
+    "article",
+    "statement",
+    "speech",
+    "transcript",
+    "readout",
+    "interview",
+    "press-conference",
+    "draft",
+    "declaration",
+    "letter",
+    "other",
+)
+ACTOR_KINDS = ("person", "state", "organization", "body", "media")
+AGREEMENT_KINDS = (
+    "treaty",
+    "agreement",
+    "declaration",
+    "charter",
+    "decision",
+    "memorandum",
+    "assurance",
+    "other",
+)
+AGREEMENT_STATUSES = ("in force", "expired", "withdrawn", "disputed", "not signed")
+DEMAND_STATUSES = ("open", "met", "rejected", "withdrawn", "superseded")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # text | string | id | ids | strings | date | url | bool | enum | slug | wikidata | language | roles | statements
+    doc: str
+    required: bool = False
+    ref: str = ""  # the record kind an id or ids field refers to
+    choices: tuple[str, ...] = ()
+    example: str = ""
+
+
+ROLE_FIELDS = (
+    Field("title", "text", "The office or position.", required=True, example="Minister of Foreign Affairs"),
+    Field("of", "id", "The actor the role is held in.", ref="actor", example="russia"),
+    Field("from", "date", "When the role began.", example="2004-03-09"),
+    Field("until", "date", "When the role ended; leave out while it lasts."),
+)
+
+STATEMENT_FIELDS = (
+    Field("speaker", "id", "Who said it.", required=True, ref="actor", example="sergei-lavrov"),
+    Field(
+        "quote",
+        "text",
+        "A passage that stands in the body, as published.",
+        required=True,
+        example='"The OSCE is in a depressing state"',
+    ),
+    Field("date", "date", "When it was said; default the source's date.", example="2021-12-02"),
+    Field("occasion", "text", "Where or at what it was said.", example="OSCE Ministerial Council, Stockholm"),
+    Field("reported", "bool", "true when the passage is the source's paraphrase, not the speaker's own words."),
+    Field("about", "ids", "Actors the statement addresses or concerns.", ref="actor", example="[nato, ukraine]"),
+    Field("makes", "ids", "Demands it makes or repeats.", ref="demand", example="[legally-binding-security-guarantees]"),
+    Field("supports", "ids", "Demands it backs.", ref="demand"),
+    Field("rejects", "ids", "Demands it refuses.", ref="demand"),
+    Field("cites", "ids", "Agreements it invokes.", ref="agreement", example="[bucharest-summit-declaration-2008]"),
+    Field(
+        "id",
+        "slug",
+        "A stable anchor; derived from the speaker and the quote when absent.",
+        example="lavrov-osce-depressing-state",
+    ),
+)
+
+SOURCE_FIELDS = (
+    Field("title", "text", "The title as published.", required=True),
+    Field("date", "date", "Publication date.", required=True, example="2021-12-04"),
+    Field("kind", "enum", "What sort of text it is.", required=True, choices=SOURCE_KINDS, example="article"),
+    Field("publisher", "text", "Who published it.", example="Kommersant"),
+    Field("authors", "ids", "Its authors.", ref="actor", example="[elena-chernenko]"),
+    Field("place", "text", "Where it was written or said.", example="Stockholm"),
+    Field("language", "language", "The language of this text; default en.", example="en"),
+    Field("original_language", "language", "Set when this text is a translation: the original's language.", example="ru"),
+    Field("url", "url", "Where it was published (http or https)."),
+    Field("archive_url", "url", "A snapshot of it in a web archive."),
+    Field("summary", "text", "One neutral sentence."),
+    Field("actors", "ids", "Actors mentioned but not found by their names in the text.", ref="actor", example="[osce]"),
+    Field("agreements", "ids", "Agreements the text is about.", ref="agreement", example="[minsk-agreements]"),
+    Field("demands", "ids", "Demands the text is about.", ref="demand"),
+    Field("statements", "statements", "The quoted passages, each attributed to its speaker (see below)."),
+    Field("former_ids", "slugs", "Ids this source had before; their URLs keep working."),
+)
+
+ACTOR_FIELDS = (
+    Field("name", "text", "The name most used in English.", required=True, example="Sergei Lavrov"),
+    Field("kind", "enum", "What sort of actor.", required=True, choices=ACTOR_KINDS, example="person"),
+    Field(
+        "aliases",
+        "strings",
+        "Other names used in texts; each is looked for in every source.",
+        example="[Sergey Lavrov, Lavrov, Сергей Лавров]",
+    ),
+    Field("roles", "roles", "Offices held (see below)."),
+    Field("part_of", "id", "The actor it belongs to (a ministry of a state).", ref="actor", example="russia"),
+    Field("members", "ids", "Members (of an alliance or organisation).", ref="actor"),
+    Field("wikidata", "wikidata", "Its Wikidata item.", example="Q150851"),
+    Field("former_ids", "slugs", "Ids this record had before; their URLs keep working."),
+)
+
+AGREEMENT_FIELDS = (
+    Field("title", "text", "The agreement's usual title.", required=True, example="Bucharest Summit Declaration"),
+    Field("kind", "enum", "What sort of agreement.", required=True, choices=AGREEMENT_KINDS, example="declaration"),
+    Field("date", "date", "Signed or adopted.", example="2008-04-03"),
+    Field("parties", "ids", "Its parties.", ref="actor", example="[nato]"),
+    Field("aliases", "strings", "Other names used in texts.", example="[Bucharest decision]"),
+    Field("url", "url", "Its official text."),
+    Field("status", "enum", "Its standing.", choices=AGREEMENT_STATUSES, example="in force"),
+    Field("former_ids", "slugs", "Ids this record had before; their URLs keep working."),
+)
+
+DEMAND_FIELDS = (
+    Field("title", "text", "What is demanded, in a few words.", required=True, example="No further NATO enlargement to the east"),
+    Field("by", "ids", "Actors that make the demand.", required=True, ref="actor", example="[russia]"),
+    Field("of", "ids", "Actors it is addressed to.", required=True, ref="actor", example="[nato, united-states]"),
+    Field("status", "enum", "Where it stands.", choices=DEMAND_STATUSES, example="open"),
+    Field("agreements", "ids", "Related agreements.", ref="agreement"),
+    Field("related", "ids", "Related demands.", ref="demand"),
+    Field("former_ids", "slugs", "Ids this record had before; their URLs keep working."),
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # actor | agreement | demand | source
+    folder: str  # under sources/ and under docs/
+    fields: tuple[Field, ...]
+    body: str  # what the body holds
+
+
+KINDS = {
+    "source": Kind("source", "texts", SOURCE_FIELDS, "The text as published, in Markdown."),
+    "actor": Kind("actor", "actors", ACTOR_FIELDS, "A short neutral description."),
+    "agreement": Kind("agreement", "agreements", AGREEMENT_FIELDS, "What it is and what it says, neutrally."),
+    "demand": Kind("demand", "demands", DEMAND_FIELDS, "What is demanded, neutrally, in the archive's own words."),
+}
+NESTED = {"roles": ROLE_FIELDS, "statements": STATEMENT_FIELDS}
+
+ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+ID_MAX = 80
+MAX_FILE_BYTES = 2_000_000

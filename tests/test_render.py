@@ -1,0 +1,59 @@
+from collections.abc import Callable
+from pathlib import Path
+
+from demarche.link import link
+from demarche.pipeline import Project, check, generate_pages
+from demarche.render import paginate
+from demarche.text import body_markdown, md
+from demarche.write import write_pages
+
+
+def test_md_escapes_markup_in_names_and_titles() -> None:
+    assert md("<script>alert(1)</script> *x* [a](b)") == "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*x\\* \\[a\\]\\(b\\)"
+    assert md("{{ 7*7 }}\n# heading") == "\\{\\{ 7\\*7 \\}\\} \\# heading"
+
+
+def test_body_shows_html_as_text_and_marks_quotes() -> None:
+    from demarche.records import Span
+
+    body = "a <b>bold</b> quote here"
+    start = body.index("quote")
+    text, marked = body_markdown(body, [(Span(start, start + 5), "s1", "1")])
+    assert text == 'a &lt;b>bold&lt;/b> <mark class="dm-quote" id="q-s1">quote</mark><sup>[1](#s1)</sup> here'
+    assert marked == {"s1"}
+
+
+def test_paginate_splits_long_lists() -> None:
+    pages = paginate(list(range(250)), "actors/x.md", "actors/x/statements", size=100)
+    assert [len(p.items) for p in pages] == [100, 100, 50]
+    assert pages[0].docs == ("actors/x.md", "actors/x/statements/page-2.md", "actors/x/statements/page-3.md")
+
+
+def test_link_builds_backlinks(project: Callable[..., Project]) -> None:
+    archive, _ = check(project())
+    graph = link(archive)
+    (position,) = graph.positions["no-further-nato-enlargement"]
+    assert position.role == "made" and position.said.speaker.id == "sergei-lavrov"
+    assert [s.source.id for s in graph.citations["bucharest-summit-declaration-2008"]] == ["lavrov-osce"]
+    assert [a.id for a in graph.mentions["lavrov-osce"].actors] == ["nato", "russia", "sergei-lavrov"]
+    assert [a.id for a, _ in graph.appears_with["nato"]] == ["russia", "sergei-lavrov"]
+
+
+def test_every_page_kind_is_generated(project: Callable[..., Project]) -> None:
+    _, pages, _ = generate_pages(project())
+    for doc in ("index.md", "sources/index.md", "sources/lavrov-osce.md", "actors/index.md", "actors/sergei-lavrov.md",
+                "agreements/index.md", "agreements/bucharest-summit-declaration-2008.md", "demands/index.md",
+                "demands/no-further-nato-enlargement.md", "timeline.md"):  # fmt: skip
+        assert doc in pages, doc
+    assert "[Sergei Lavrov](../actors/sergei-lavrov.md)" in pages["sources/lavrov-osce.md"]
+
+
+def test_generation_is_deterministic_and_writes_only_changes(project: Callable[..., Project], tmp_path: Path) -> None:
+    p = project()
+    _, first, _ = generate_pages(p)
+    _, second, _ = generate_pages(p)
+    assert first == second
+    report = write_pages(p.docs, dict(first))
+    assert len(report.written) == len(first)
+    again = write_pages(p.docs, dict(second))
+    assert again.written == () and again.unchanged == len(first)
