@@ -23,8 +23,8 @@ serve: $(STAMP) ## preview at http://127.0.0.1:8000, regenerating on changes
 	$(BIN)/demarche serve
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check build tests
-	$(BIN)/ruff check build tests
+	$(BIN)/ruff format --check build tests bench
+	$(BIN)/ruff check build tests bench
 	$(BIN)/mypy
 
 test: lint ## format check, lint, type check and every test
@@ -35,8 +35,11 @@ test: lint ## format check, lint, type check and every test
 golden: $(STAMP) ## refresh the golden sample's expected pages after an intended change
 	$(BIN)/python -m tests.golden_refresh
 
-bench: $(STAMP) ## the archive-scale benchmark (see README)
-	$(BIN)/python -m bench.run
+urls: $(STAMP) ## add the URLs a content change published to the ledger urls.txt (it never drops one)
+	$(BIN)/demarche urls --update
+
+bench: $(STAMP) ## the archive-scale benchmark (see README); choose sizes with SIZES="100 1000"
+	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES))
 
 clean:
 	rm -rf site site.new site.old .pytest_cache .mypy_cache .ruff_cache

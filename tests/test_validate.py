@@ -68,7 +68,7 @@ def test_quote_not_found_shows_the_closest_passage(project: Callable[..., Projec
         """
     assert problems_of(project({"sources/texts/2021/t.md": text})) == [
         "sources/texts/2021/t.md:7:12: error: quote not found in the text | "
-        'closest passage in the text: "“The OSCE is in a depressing"',
+        'closest passage in the text: "OSCE is in a depressing state,”"',
     ]
 
 
@@ -87,3 +87,17 @@ def test_statement_anchor_is_derived_from_speaker_and_quote(project: Callable[..
     archive, _ = check(project())
     (statement,) = archive.sources[0].statements
     assert statement.id == "sergei-lavrov-the-further-advance-of-nato-to-the-east"
+
+
+def test_month_or_day_zero_and_year_zero_are_not_real_dates(project: Callable[..., Project]) -> None:
+    bad = "---\ntitle: T\nkind: treaty\ndate: '{}'\n---\n"
+    for date in ("2021-00", "2021-12-00", "0000"):
+        assert problems_of(project({"sources/agreements/a.md": bad.format(date)})) == [
+            f"sources/agreements/a.md:4:7: error: '{date}' is not a real date",
+        ]
+
+
+def test_a_record_that_cannot_be_read_does_not_make_others_fail(project: Callable[..., Project]) -> None:
+    """nato.md is broken, but sources that refer to nato are not reported too: one mistake, one message."""
+    p = project({"sources/actors/nato.md": "---\nname: NATO\nkind: [organization\n---\n"})
+    assert [line.split(": error: ")[0] for line in problems_of(p)] == ["sources/actors/nato.md:3:7"]

@@ -1,9 +1,15 @@
-"""Citations: how to cite a source and each of its statements, in a common style and as BibTeX."""
+"""Citations: how to cite a source and each of its statements, in a common style and as BibTeX.
+
+The common style gives, in this order: the author (or, failing one, the publisher), the title
+in quotation marks, the publisher, the date, whether the text is a translation, the archive
+page's URL, and where the original can be read (or that it is not known to be online).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from demarche.text import human_date
@@ -11,19 +17,49 @@ from demarche.urls import doc_path, site_url
 
 if TYPE_CHECKING:
     from demarche.link import Graph
-    from demarche.records import Source, Statement
+    from demarche.records import Actor, Source, Statement
     from demarche.render import SiteInfo
+
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_TEX_PATTERN = re.compile("|".join(re.escape(ch) for ch in _TEX_SPECIAL))
 
 
 @dataclass(frozen=True)
 class Citation:
-    text: str  # author or publisher, "title", date, archive URL, original
+    text: str
     bibtex: str
+    statements: Mapping[str, str] = field(default_factory=dict)  # statement id -> how to cite it
 
 
 def page_url(site: SiteInfo, doc: str, anchor: str = "") -> str:
     base = site.url or "/"
     return base + site_url(doc) + (f"#{anchor}" if anchor else "")
+
+
+def source_citation(source: Source, graph: Graph, site: SiteInfo) -> Citation:
+    """The citation of a source and of each of its statements."""
+    url = page_url(site, doc_path("source", source.id))
+    text = f"{_work(source, graph)}. {site.name} archive, {url}. {_access(source)}"
+    statements = {st.id: statement_citation(st, source, graph, site) for st in source.statements}
+    return Citation(text, _bibtex(source, graph, url), statements)
+
+
+def statement_citation(statement: Statement, source: Source, graph: Graph, site: SiteInfo) -> str:
+    who = ", ".join(p for p in (graph.actors[statement.speaker].name, statement.occasion, human_date(statement.date)) if p)
+    verb = "reported in" if statement.reported else "quoted in"
+    url = page_url(site, doc_path("source", source.id), statement.id)
+    return f"{who}, {verb} {_work(source, graph)}. {site.name} archive, {url}. {_access(source)}"
 
 
 def _creator(source: Source, graph: Graph) -> str:
@@ -33,48 +69,81 @@ def _creator(source: Source, graph: Graph) -> str:
     return source.publisher or ""
 
 
-def source_citation(source: Source, graph: Graph, site: SiteInfo) -> Citation:
-    url = page_url(site, doc_path("source", source.id))
-    parts = [p for p in (_creator(source, graph), f"“{source.title}”") if p]
+def _work(source: Source, graph: Graph) -> str:
+    """Author or publisher, “title”, publisher (when there is an author), date, translation."""
+    parts = [_creator(source, graph), f"“{_inner_quotes(source.title)}”"]
     if source.publisher and source.authors:
         parts.append(source.publisher)
     parts.append(human_date(source.date))
     if source.original_language:
         parts.append(f"translated from the original ({source.original_language})")
-    text = ", ".join(parts) + f". Demarche archive, {url}."
-    original = source.url or source.archive_url
-    if original:
-        text += f" Original: {original}."
-    return Citation(text, _bibtex(source, graph, url))
+    return ", ".join(p for p in parts if p)
 
 
-def statement_citation(statement: Statement, source: Source, graph: Graph, site: SiteInfo) -> str:
-    speaker = graph.actors[statement.speaker].name
-    verb = "reported in" if statement.reported else "quoted in"
-    url = page_url(site, doc_path("source", source.id), statement.id)
-    where = ", ".join(p for p in (_creator(source, graph), f"“{source.title}”", human_date(source.date)) if p)
-    return f"{speaker}, {human_date(statement.date)}, {verb} {where}. Demarche archive, {url}."
+def _inner_quotes(title: str) -> str:
+    """Double quotation marks within a quoted title become single ones: “a ‘b’ c”."""
+    out: list[str] = []
+    opening = True
+    for ch in title:
+        if ch == '"':
+            ch = "‘" if opening else "’"
+            opening = not opening
+        out.append({"“": "‘", "”": "’"}.get(ch, ch))
+    return "".join(out)
 
 
-def _bibtex_escape(text: str) -> str:
-    return re.sub(r"([{}%&$#_\\])", r"\\\1", " ".join(text.split()))
+def _access(source: Source) -> str:
+    if source.url and source.archive_url:
+        return f"Original: {source.url} (archived copy: {source.archive_url})."
+    if source.url:
+        return f"Original: {source.url}."
+    if source.archive_url:
+        return f"Original not known to be online; archived copy: {source.archive_url}."
+    return "Original not known to be online."
+
+
+def _tex(text: str) -> str:
+    """Text for a BibTeX field: TeX's special characters escaped, white space folded."""
+    return _TEX_PATTERN.sub(lambda m: _TEX_SPECIAL[m.group()], " ".join(text.split()))
+
+
+def _bib_url(url: str) -> str:
+    """A URL for BibTeX's verbatim `url` field, where only braces could break the entry."""
+    return url.replace("{", "%7B").replace("}", "%7D").replace("\\", "%5C")
+
+
+def _bib_name(actor: Actor) -> str:
+    """An author for BibTeX; braces keep an organisation's name (or an odd one) from being split into first and last."""
+    name = _tex(actor.name)
+    return name if actor.kind == "person" and "," not in name and " and " not in name else f"{{{name}}}"
+
+
+def _bib_note(source: Source) -> str:
+    """The translation and the original's address, as plain escaped text: a \\url{} inside `note` breaks on % or #."""
+    parts = []
+    if source.original_language:
+        parts.append(f"Translated from the original ({source.original_language})")
+    if source.url:
+        parts.append(f"Original: {source.url}")
+    if source.archive_url:
+        parts.append(f"Archived copy: {source.archive_url}")
+    return _tex(". ".join(parts) + ".") if parts else ""
 
 
 def _bibtex(source: Source, graph: Graph, url: str) -> str:
-    fields = [("title", source.title)]
-    authors = [graph.actors[a].name for a in source.authors]
-    if authors:
-        fields.append(("author", " and ".join(authors)))
+    """A BibLaTeX entry: @article for a newspaper or journal article, @online for any other text."""
+    article = source.kind == "article" and bool(source.publisher)
+    fields = [("title", f"{{{_tex(source.title)}}}")]
+    if source.authors:
+        fields.append(("author", " and ".join(_bib_name(graph.actors[a]) for a in source.authors)))
     if source.publisher:
-        fields.append(("organization" if not authors else "journal", source.publisher))
+        fields.append(("journal" if article else "organization", _tex(source.publisher)))
     fields.append(("date", source.date))
-    if source.language:
-        fields.append(("language", source.language))
     if source.original_language:
         fields.append(("origlanguage", source.original_language))
-    fields.append(("url", url))
-    if source.url:
-        fields.append(("note", f"Original: {source.url}"))
-    body = ",\n".join(f"  {name} = {{{_bibtex_escape(value)}}}" for name, value in fields)
-    kind = "article" if source.kind == "article" and source.publisher else "online"
-    return f"@{kind}{{{source.id},\n{body}\n}}"
+    fields.append(("url", _bib_url(url)))
+    note = _bib_note(source)
+    if note:
+        fields.append(("note", note))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{'article' if article else 'online'}{{{source.id},\n{body}\n}}"

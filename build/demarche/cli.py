@@ -11,6 +11,7 @@ import jinja2
 from demarche.pipeline import Project, build, check, generate
 from demarche.problems import ContentError, format_problems, has_errors
 from demarche.publish import PublishError
+from demarche.scaffold import add_new_command, new_record
 from demarche.write import WriteError
 
 
@@ -24,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("build", help="check, generate, then mkdocs build --strict into site/")
     serve_p = sub.add_parser("serve", help="preview at http://127.0.0.1:8000, regenerating on changes")
     serve_p.add_argument("--dev-addr", default="127.0.0.1:8000")
+    urls_p = sub.add_parser("urls", help="compare urls.txt with the URLs the archive serves")
+    urls_p.add_argument("--update", action="store_true", help="add the URLs served but not yet in urls.txt")
+    add_new_command(sub)
     return parser
 
 
@@ -33,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     if not project.sources.is_dir():
         print(f"demarche: no sources/ folder in {project.root}", file=sys.stderr)
         return 2
+    if args.command == "new":
+        return new_record(project.root, args)
     if args.command == "check":
         _, problems = check(project)
         print(format_problems(problems, args.format))
@@ -49,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             from demarche.serve import serve
 
             return serve(project, args.dev_addr)
+        elif args.command == "urls":
+            from demarche.ledger import urls_command
+
+            return urls_command(project, args.update)
     except ContentError as exc:
         print(format_problems(exc.problems, "text"), file=sys.stderr)
         print("nothing was written: the previous pages and site are as they were", file=sys.stderr)

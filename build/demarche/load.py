@@ -1,11 +1,16 @@
 """Stage 1, load: read every file under sources/, split front matter from body, parse YAML safely.
 
-Every key and value keeps its line and column, so later stages can point at it.
+Every key and value keeps its file line and column, so later stages can point at it. A file that
+cannot be read still yields a record (marked unreadable, with no data), so its id is known and
+other records that refer to it do not fail too.
 """
 
 from __future__ import annotations
 
+import bisect
+import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,10 +23,62 @@ from demarche.schema import KINDS, MAX_FILE_BYTES
 Position = tuple[int, int]
 KeyPath = tuple[str | int, ...]
 
+MAX_DEPTH = 8  # statements: a list of mappings of lists is 4 deep; more is a mistake or an attack
 _BOUNDARY = re.compile(r"^(---|\.\.\.)[ \t]*$")
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
+_FOLDER_KINDS = {kind.folder: kind.name for kind in KINDS.values()}
+_YAML_HINT = "check indentation, colons and quotes on this line or the one before"
+
+# What PyYAML says -> what a contributor reads; the last item: point at where the construct began.
+_YAML_HELP: tuple[tuple[str, str, str, bool], ...] = (
+    (
+        "while parsing a flow sequence",
+        "a list opened with '[' is not closed with ']'",
+        "close the list on the same line, and put an item holding ',' or ':' in quotes",
+        True,
+    ),
+    (
+        "while parsing a flow mapping",
+        "a '{' is not closed with '}'",
+        "put a value that starts with '{' in quotes",
+        True,
+    ),
+    (
+        "while scanning a quoted scalar",
+        "a value in quotes is not closed",
+        "end the value with the same quote mark it starts with",
+        True,
+    ),
+    (
+        "unknown escape character",
+        "a backslash in double quotes that is not a known escape",
+        "use single quotes around the value, or write the backslash twice",
+        False,
+    ),
+    (
+        "mapping values are not allowed here",
+        "a ': ' where a value was expected",
+        "put a value holding ': ' in quotes (title: \"Lavrov: no\"), and check this line's indentation",
+        False,
+    ),
+    (
+        "could not find expected ':'",
+        "a line that is not 'key: value'",
+        "every line of the front matter is 'key: value'; is the closing '---' missing before the text?",
+        True,
+    ),
+    ("found character '\\t'", "a tab character", "indent with spaces, not tabs", False),
+    ("that cannot start any token", "a value cannot start with this character", "put the value in quotes", False),
+    (
+        "expected <block end>",
+        "text that does not fit here",
+        "check the indentation; a value that starts with a quote mark must end with it",
+        False,
+    ),
+    ("found undefined alias", "a value cannot start with '*'", "put the value in quotes", False),
 )
 
 
@@ -37,6 +94,7 @@ class RawRecord:
     key_positions: dict[KeyPath, Position] = field(default_factory=dict)  # where each key starts
     body: str = ""
     body_line: int = 1  # the file line the body starts on
+    readable: bool = True  # False when the file or its front matter could not be read at all
 
     def pos(self, *path: str | int) -> Position:
         """The position of the value at path, or of the nearest enclosing value."""
@@ -52,34 +110,93 @@ class RawRecord:
 
 def discover(sources_dir: Path) -> list[tuple[str, Path]]:
     """Every record file under sources_dir, with its kind, in a stable order."""
-    found: list[tuple[str, Path]] = []
-    for kind in KINDS.values():
-        folder = sources_dir / kind.folder
-        if folder.is_dir():
-            found.extend((kind.name, p) for p in sorted(folder.rglob("*.md")) if p.is_file())
-    return found
+    return [(item[2], item[0]) for item in _walk(sources_dir, sources_dir) if not isinstance(item, Problem)]
+
+
+def _walk(sources_dir: Path, root: Path) -> Iterator[tuple[Path, str, str] | Problem]:
+    """Every file under sources_dir: (path, repository-relative path, kind) for a record, a Problem for any other.
+
+    Links are refused, so no record can pull in a file from elsewhere on the machine; files the
+    build would silently skip (a misspelt folder, a .txt) are reported, so nothing goes missing.
+    """
+    for path in sorted(sources_dir.rglob("*")):
+        parts = path.relative_to(sources_dir).parts
+        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+        kind = _FOLDER_KINDS.get(parts[0], "") if len(parts) > 1 else ""
+        if path.is_symlink():
+            yield Problem(
+                rel, 1, 1, "error", "symlink", "a link (symlink) is not allowed in sources/", "put the file itself here"
+            )
+        elif not path.is_file() or (path.suffix != ".md" and any(part.startswith(".") for part in parts)):
+            continue
+        elif kind and path.suffix == ".md":
+            yield path, rel, kind
+        elif kind:
+            yield Problem(rel, 1, 1, "warning", "not-read", "not read: a record is a file whose name ends in .md")
+        else:
+            yield Problem(
+                rel, 1, 1, "warning", "not-read", "not read: records go in the folders of sources/", _folder_hint(parts)
+            )
+
+
+def _folder_hint(parts: tuple[str, ...]) -> str:
+    folders = sorted(_FOLDER_KINDS)
+    close = difflib.get_close_matches(parts[0], folders, n=1, cutoff=0.6) if len(parts) > 1 else []
+    if close:
+        return f"did you mean sources/{close[0]}/?"
+    return "one of: " + ", ".join(f"sources/{f}/" for f in folders)
 
 
 def load_archive(sources_dir: Path, root: Path) -> tuple[list[RawRecord], list[Problem]]:
     records: list[RawRecord] = []
     problems: list[Problem] = []
-    for kind, path in discover(sources_dir):
-        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
-        record, found = load_file(kind, path.read_bytes(), rel)
+    for item in _walk(sources_dir, root):
+        if isinstance(item, Problem):
+            problems.append(item)
+            continue
+        path, rel, kind = item
+        record, found = _load_path(kind, path, rel)
         problems.extend(found)
-        if record is not None:
-            records.append(record)
+        records.append(record)
     return records, problems
 
 
-def load_file(kind: str, raw: bytes, rel: str) -> tuple[RawRecord | None, list[Problem]]:
-    """Parse one file's bytes; a file that cannot be read gives problems and no record."""
+def _load_path(kind: str, path: Path, rel: str) -> tuple[RawRecord, list[Problem]]:
+    """Read one file, refusing one too large before reading it."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return _unreadable(kind, rel), [_too_large(rel, size)]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return _unreadable(kind, rel), [Problem(rel, 1, 1, "error", "unreadable", f"cannot read the file: {exc.strerror}")]
+    return load_file(kind, raw, rel)
 
-    def fail(line: int, col: int, code: str, message: str, hint: str = "") -> tuple[None, list[Problem]]:
-        return None, [Problem(rel, line, col, "error", code, message, hint)]
+
+def _unreadable(kind: str, rel: str) -> RawRecord:
+    return RawRecord(kind, rel, Path(rel).stem, {}, readable=False)
+
+
+def _too_large(rel: str, size: int) -> Problem:
+    return Problem(
+        rel,
+        1,
+        1,
+        "error",
+        "file-too-large",
+        f"file is {size:,} bytes; a record may be at most {MAX_FILE_BYTES:,}",
+        "a record holds one text: keep the text as published, nothing else",
+    )
+
+
+def load_file(kind: str, raw: bytes, rel: str) -> tuple[RawRecord, list[Problem]]:
+    """Parse one file's bytes; a file that cannot be read gives problems and an unreadable record."""
+
+    def fail(line: int, col: int, code: str, message: str, hint: str = "") -> tuple[RawRecord, list[Problem]]:
+        return _unreadable(kind, rel), [Problem(rel, line, col, "error", code, message, hint)]
 
     if len(raw) > MAX_FILE_BYTES:
-        return fail(1, 1, "file-too-large", f"file is {len(raw):,} bytes; a record may be at most {MAX_FILE_BYTES:,}")
+        return _unreadable(kind, rel), [_too_large(rel, len(raw))]
     if not raw.strip():
         return fail(1, 1, "empty-file", "file is empty", "a record starts with a front matter block between '---' lines")
     try:
@@ -87,7 +204,9 @@ def load_file(kind: str, raw: bytes, rel: str) -> tuple[RawRecord | None, list[P
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return fail(line, col, "not-utf8", f"bytes that are not UTF-8 (0x{raw[exc.start]:02x})", "save the file as UTF-8")
+        return fail(
+            line, col, "not-utf8", f"bytes that are not UTF-8 (0x{raw[exc.start]:02x})", "save the file with the encoding UTF-8"
+        )
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if not _BOUNDARY.match(lines[0]) or lines[0].startswith("..."):
@@ -113,40 +232,90 @@ def load_file(kind: str, raw: bytes, rel: str) -> tuple[RawRecord | None, list[P
     return record, problems
 
 
+class _Lines:
+    """Maps a character offset in the front matter to its file line and column (the front matter starts on line 2)."""
+
+    def __init__(self, front: str) -> None:
+        self.starts = [0, *(i + 1 for i, ch in enumerate(front) if ch == "\n")]
+
+    def at(self, index: int) -> Position:
+        line = bisect.bisect_right(self.starts, index)
+        return line + 1, index - self.starts[line - 1] + 1
+
+
 def _parse_front_matter(front: str, record: RawRecord) -> list[Problem]:
-    problems: list[Problem] = []
+    lines = _Lines(front)
+
+    def fail(at: Position, message: str, hint: str = _YAML_HINT) -> list[Problem]:
+        record.readable = False
+        return [Problem(record.path, at[0], at[1], "error", "yaml", message, hint)]
+
     try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
+        node = yaml.compose(front, Loader=_Loader)
+    except _Refused as exc:
+        return fail(lines.at(exc.index), exc.message, exc.hint)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
-        message = f"malformed YAML: {exc.problem or exc.context}"
-        problems.append(
-            Problem(
-                record.path,
-                line,
-                col,
-                "error",
-                "yaml",
-                message,
-                "check indentation, colons and quotes on this line or the one before",
-            )
+        return fail(*_explain(exc, lines))
+    except yaml.reader.ReaderError as exc:
+        return fail(
+            lines.at(exc.position),
+            f"malformed YAML: a control character (#x{exc.character:04x}) that a text cannot hold",
+            "delete it: it was probably pasted in from another program",
         )
-        return problems
     except yaml.YAMLError as exc:
-        problems.append(Problem(record.path, 2, 1, "error", "yaml", f"malformed YAML: {exc}"))
-        return problems
+        return fail((2, 1), f"malformed YAML: {exc}")
     if node is None:
-        return problems
+        return []
     if not isinstance(node, yaml.MappingNode):
-        line, col = node.start_mark.line + 2, node.start_mark.column + 1
-        problems.append(Problem(record.path, line, col, "error", "yaml", "front matter must be a set of 'key: value' lines"))
-        return problems
-    converter = _Converter(record, problems)
-    data = converter.convert(node, ())
+        return fail(lines.at(node.start_mark.index), "front matter must be a set of 'key: value' lines", "")
+    problems: list[Problem] = []
+    data = _Converter(record, problems, lines).convert(node, ())
     assert isinstance(data, dict)
     record.data = data
     return problems
+
+
+def _explain(exc: yaml.MarkedYAMLError, lines: _Lines) -> tuple[Position, str, str]:
+    said = f"{exc.context or ''} {exc.problem or ''}"
+    for needle, message, hint, at_start in _YAML_HELP:
+        if needle in said:
+            mark = exc.context_mark if at_start and exc.context_mark else exc.problem_mark
+            return (lines.at(mark.index) if mark else (2, 1)), f"malformed YAML: {message}", hint
+    mark = exc.problem_mark or exc.context_mark
+    return (lines.at(mark.index) if mark else (2, 1)), f"malformed YAML: {exc.problem or exc.context}", _YAML_HINT
+
+
+class _Refused(Exception):
+    def __init__(self, index: int, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.index, self.message, self.hint = index, message, hint
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing anchors and aliases and deep nesting while it composes.
+
+    An alias lets a few lines expand into gigabytes, and deep nesting exhausts the stack; neither
+    has a use in a record, so both are refused before any harm is done.
+    """
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        at = event.start_mark.index if event.start_mark else 0
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused(
+                at, "malformed YAML: anchors and aliases ('&', '*') are not allowed", "write the value out in full, in quotes"
+            )
+        if self.depth >= MAX_DEPTH:
+            raise _Refused(
+                at, f"malformed YAML: lists and keys nested more than {MAX_DEPTH} deep", "a record needs far fewer levels"
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 class _Converter:
@@ -156,59 +325,44 @@ class _Converter:
     written (the validator reads dates itself, so an impossible date is a message, not a crash).
     """
 
-    def __init__(self, record: RawRecord, problems: list[Problem]) -> None:
+    def __init__(self, record: RawRecord, problems: list[Problem], lines: _Lines) -> None:
         self.record = record
         self.problems = problems
+        self.lines = lines
         self.constructor = yaml.SafeLoader("")
 
     def at(self, node: yaml.Node) -> Position:
-        return (node.start_mark.line + 2, node.start_mark.column + 1)
+        return self.lines.at(node.start_mark.index)
+
+    def error(self, node: yaml.Node, code: str, message: str, hint: str = "") -> None:
+        line, col = self.at(node)
+        self.problems.append(Problem(self.record.path, line, col, "error", code, message, hint))
 
     def convert(self, node: yaml.Node, path: KeyPath) -> Any:
         self.record.positions[path] = self.at(node)
         if node.tag not in _PLAIN_TAGS:
-            line, col = self.at(node)
-            self.problems.append(
-                Problem(
-                    self.record.path,
-                    line,
-                    col,
-                    "error",
-                    "yaml",
-                    f"unsupported YAML tag '{node.tag}'",
-                    "write plain text, numbers or lists",
-                )
-            )
+            self.error(node, "yaml", f"unsupported YAML tag '{node.tag}'", "write plain text, numbers or lists")
             return None
         if isinstance(node, yaml.MappingNode):
-            result: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-                if not isinstance(key, str):
-                    line, col = self.at(key_node)
-                    self.problems.append(Problem(self.record.path, line, col, "error", "bad-key", "a key must be a plain name"))
-                    continue
-                if key in result:
-                    line, col = self.at(key_node)
-                    first = self.record.key_positions[(*path, key)][0]
-                    self.problems.append(
-                        Problem(
-                            self.record.path,
-                            line,
-                            col,
-                            "error",
-                            "duplicate-key",
-                            f"duplicate key '{key}' (first given on line {first})",
-                            "keep one of them",
-                        )
-                    )
-                    continue
-                self.record.key_positions[(*path, key)] = self.at(key_node)
-                result[key] = self.convert(value_node, (*path, key))
-            return result
+            return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
         return self.scalar(node)
+
+    def mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                self.error(key_node, "bad-key", "a key must be a plain name")
+                continue
+            if key in result:
+                first = self.record.key_positions[(*path, key)][0]
+                self.error(key_node, "duplicate-key", f"duplicate key '{key}' (first given on line {first})", "keep one of them")
+                continue
+            self.record.key_positions[(*path, key)] = self.at(key_node)
+            result[key] = self.convert(value_node, (*path, key))
+        return result
 
     def scalar(self, node: yaml.Node) -> Any:
         if node.tag == _TIMESTAMP_TAG:
@@ -216,16 +370,5 @@ class _Converter:
         try:
             return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError):
-            line, col = self.at(node)
-            self.problems.append(
-                Problem(
-                    self.record.path,
-                    line,
-                    col,
-                    "error",
-                    "yaml",
-                    f"unsupported YAML value or tag '{node.tag}'",
-                    "write plain text, numbers or lists",
-                )
-            )
+            self.error(node, "yaml", f"unsupported YAML value or tag '{node.tag}'", "write plain text, numbers or lists")
             return None

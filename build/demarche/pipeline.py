@@ -8,14 +8,18 @@ from typing import Any
 
 from mkdocs.utils.yaml import yaml_load
 
+from demarche.feeds import render_feeds
 from demarche.link import Graph, link
 from demarche.load import load_archive
+from demarche.opendata import render_open_data
 from demarche.problems import ContentError, Problem, has_errors
-from demarche.publish import publish
+from demarche.publish import PublishError, publish
 from demarche.records import Archive
+from demarche.redirects import render_redirects
 from demarche.render import Renderer, SiteInfo, render_site
+from demarche.schema_doc import render_field_reference
 from demarche.validate import validate
-from demarche.write import WriteReport, write_pages
+from demarche.write import WriteReport, read_manifest, write_pages
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,10 @@ def generate_pages(project: Project) -> tuple[Graph, dict[str, str], list[Proble
 def extra_renderers() -> list[Any]:
     """Renderers beyond the record pages (redirects, feeds, open data, pictures): each adds pages."""
     extras: list[Any] = []
+    extras.append(render_field_reference)
+    extras.append(render_redirects)
+    extras.append(render_feeds)
+    extras.append(render_open_data)
     return extras
 
 
@@ -79,8 +87,16 @@ def generate(project: Project) -> WriteReport:
 
 
 def build(project: Project) -> WriteReport:
+    """Generate, then publish; if MkDocs fails, docs/ is put back as it was, to match the site still published."""
+    before: dict[str, str | bytes] = {
+        rel: (project.docs / rel).read_bytes() for rel in read_manifest(project.docs) if (project.docs / rel).is_file()
+    }
     report = generate(project)
-    publish(project.root)
+    try:
+        publish(project.root)
+    except PublishError:
+        write_pages(project.docs, before)
+        raise
     return report
 
 

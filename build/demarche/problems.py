@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True, order=True)
@@ -18,16 +21,30 @@ class Problem:
     hint: str = ""
 
     def as_text(self) -> str:
-        text = f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        text = f"{_printable(self.path)}:{self.line}:{self.column}: {self.severity}: {_printable(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {_printable(self.hint)}"
         return text
 
     def as_github(self) -> str:
-        message = self.message + (f" ({self.hint})" if self.hint else "")
-        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        """A GitHub Actions workflow command, so the problem shows on the pull request's line."""
+        message = _github_escape(self.message + (f" (hint: {self.hint})" if self.hint else ""))
         kind = "error" if self.severity == "error" else "warning"
-        return f"::{kind} file={self.path},line={self.line},col={self.column},title={self.code}::{message}"
+        where = f"file={_github_property(self.path)},line={self.line},col={self.column},title={_github_property(self.code)}"
+        return f"::{kind} {where}::{message}"
+
+
+def _printable(text: str) -> str:
+    """Content quoted in a message cannot move the cursor or recolour a terminal: control characters are shown as escapes."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _github_escape(text: str) -> str:
+    return _printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+
+
+def _github_property(text: str) -> str:
+    return _github_escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
 class ContentError(Exception):
@@ -43,7 +60,7 @@ def summary(problems: list[Problem]) -> str:
     warnings = len(problems) - errors
     if not problems:
         return "no problems found"
-    parts = [f"{errors} error{'s' if errors != 1 else ''}"]
+    parts = [f"{errors} error{'s' if errors != 1 else ''}"] if errors else []
     if warnings:
         parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
     return ", ".join(parts)
@@ -54,7 +71,7 @@ def format_problems(problems: list[Problem], fmt: str) -> str:
     if fmt == "json":
         return json.dumps([asdict(p) for p in ordered], ensure_ascii=False, indent=2)
     if fmt == "github":
-        return "\n".join(p.as_github() for p in ordered)
+        return "\n".join([*(p.as_github() for p in ordered), summary(ordered)])
     lines = [p.as_text() for p in ordered]
     lines.append(summary(ordered))
     return "\n".join(lines)

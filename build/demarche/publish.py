@@ -18,7 +18,7 @@ def publish(root: Path, site_dir: Path | None = None) -> Path:
     staging = site.with_name(site.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(root / "mkdocs.yml"), "-d", str(staging)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d", str(staging)],
         cwd=root,
         capture_output=True,
         text=True,

@@ -6,6 +6,7 @@ are errors (StrictUndefined), and every value is put into Markdown through `md` 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,9 +15,11 @@ from typing import Any
 
 import jinja2
 
-from demarche import cite
+from demarche import cite, svg
+from demarche.feeds import actor_feed_path
 from demarche.link import Graph, Said
 from demarche.records import Actor, Agreement, Demand, Source
+from demarche.redirects import former_anchors
 from demarche.text import attr, body_markdown, human_date, md
 from demarche.urls import doc_path, relative
 
@@ -38,8 +41,8 @@ class Linker:
         self.site = site
 
     def to(self, doc: str, label: str, anchor: str = "") -> str:
-        target = relative(self.page, doc) if doc != self.page else ""
-        return f"[{md(label)}]({target}{'#' + anchor if anchor else ''})"
+        target = _relative(self.page, doc) if doc != self.page else ""
+        return f"[{_md_label(label)}]({target}{'#' + anchor if anchor else ''})"
 
     def actor(self, a: Actor) -> str:
         return self.to(doc_path("actor", a.id), a.name)
@@ -59,6 +62,22 @@ class Linker:
     def permalink(self, doc: str, anchor: str = "") -> str:
         """The absolute URL of a page, for citations; the site-relative path when site_url is not set."""
         return cite.page_url(self.site, doc, anchor)
+
+
+_md_label = functools.lru_cache(maxsize=1 << 16)(md)  # the same names and titles are linked thousands of times
+
+
+@functools.cache
+def _folder_prefix(from_folder: str, to_folder: str) -> str:
+    """How a page in one docs folder links into another: '' or a relative path ending in '/'."""
+    path = relative(f"{from_folder}/page.md" if from_folder else "page.md", to_folder or ".")
+    return "" if path == "." else path + "/"
+
+
+def _relative(from_doc: str, to_doc: str) -> str:
+    """urls.relative, worked out once per pair of folders: nearly every line rendered holds a link."""
+    to_folder, _, name = to_doc.rpartition("/")
+    return _folder_prefix(from_doc.rpartition("/")[0], to_folder) + name
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,7 @@ def environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one environment per run: no need to stat every template for every page
     )
     env.filters.update(
         md=md,
@@ -168,12 +188,17 @@ def _render_sources(r: Renderer) -> None:
             mentions=g.mentions[source.id],
             authors=[g.actors[a] for a in source.authors],
             citation=cite.source_citation(source, g, r.site),
+            former_anchors=former_anchors(source, g),
             edit_path=source.path,
         )
 
 
 def _render_actors(r: Renderer) -> None:
     g = r.graph
+    parts: dict[str, list[Actor]] = {}
+    for actor in g.archive.actors:
+        if actor.part_of:
+            parts.setdefault(actor.part_of, []).append(actor)
     for actor in g.archive.actors:
         doc = doc_path("actor", actor.id)
         said = g.said_by.get(actor.id, [])
@@ -206,8 +231,10 @@ def _render_actors(r: Renderer) -> None:
             sources=src_pagers[0],
             part_of=g.actors.get(actor.part_of or ""),
             members=[g.actors[m] for m in actor.members],
-            parts=[a for a in g.archive.actors if a.part_of == actor.id],
+            parts=parts.get(actor.id, []),
             roles=[(role, g.actors.get(role.of or "")) for role in actor.roles],
+            picture=svg.neighbourhood(doc, actor.name, svg.actor_groups(g, actor)),
+            feed=actor_feed_path(actor.id),
             edit_path=actor.path,
         )
     kinds: dict[str, list[Actor]] = {}
@@ -250,6 +277,7 @@ def _render_agreements(r: Renderer) -> None:
             sources=src_pagers[0],
             parties=[g.actors[p] for p in agreement.parties],
             demands=g.agreement_demands.get(agreement.id, []),
+            picture=svg.neighbourhood(doc, agreement.title, svg.agreement_groups(g, agreement)),
             edit_path=agreement.path,
         )
     ordered = sorted(g.archive.agreements, key=lambda a: (a.date or "9999", a.title.casefold()))
@@ -282,6 +310,7 @@ def _render_demands(r: Renderer) -> None:
             of=[g.actors[a] for a in demand.of],
             agreements=g.demand_agreements.get(demand.id, []),
             related=g.related.get(demand.id, []),
+            picture=svg.neighbourhood(doc, demand.title, svg.demand_groups(g, demand)),
             edit_path=demand.path,
         )
     groups: dict[str, list[Demand]] = {}
@@ -289,7 +318,12 @@ def _render_demands(r: Renderer) -> None:
         for actor_id in demand.by:
             groups.setdefault(actor_id, []).append(demand)
     ordered = sorted(groups.items(), key=lambda kv: g.actors[kv[0]].name.casefold())
-    r.page("demands/index.md", "demands_index.md.j2", groups=[(g.actors[a], ds) for a, ds in ordered])
+    r.page(
+        "demands/index.md",
+        "demands_index.md.j2",
+        groups=[(g.actors[a], ds) for a, ds in ordered],
+        picture=svg.positions_table(g, "demands/index.md"),
+    )
 
 
 def _render_timeline(r: Renderer) -> None:
@@ -307,7 +341,13 @@ def _render_timeline(r: Renderer) -> None:
             kind="said",
             title=f"Statements of {year}",
         )
-    r.page("timeline.md", "timeline.md.j2", years=[(y, len(v)) for y, v in by_year.items()], latest=g.timeline[-PAGE_SIZE:])
+    r.page(
+        "timeline.md",
+        "timeline.md.j2",
+        years=[(y, len(v)) for y, v in by_year.items()],
+        latest=g.timeline[-PAGE_SIZE:],
+        picture=svg.timeline(g, "timeline.md"),
+    )
 
 
 def render_path_check(pages: dict[str, str]) -> None:

@@ -1,7 +1,8 @@
 """The front-matter schema of every record kind, in one place.
 
-Validation (validate.py) and the contributors' field reference (docs/contributing.md, generated
-by `demarche schema-doc`) are both driven by these declarations, so they cannot drift apart.
+Validation (validate.py), the flags of `demarche new` (scaffold.py) and the contributors' field
+reference (the generated page reference/fields.md, schema_doc.py) are all driven by these
+declarations, so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -151,6 +152,8 @@ KINDS = {
     "demand": Kind("demand", "demands", DEMAND_FIELDS, "What is demanded, neutrally, in the archive's own words."),
 }
 NESTED = {"roles": ROLE_FIELDS, "statements": STATEMENT_FIELDS}
+# What `demarche new` writes where only the contributor knows what goes; `check` refuses it.
+PLACEHOLDER = "REPLACE THIS LINE with"
 
 ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 ID_MAX = 80

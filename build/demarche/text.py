@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from demarche.records import Span
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>])")
 MONTHS = (
     "January",
     "February",

@@ -5,6 +5,7 @@ Every problem of every file is collected; nothing stops at the first.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 import re
@@ -17,14 +18,15 @@ from demarche.load import RawRecord
 from demarche.problems import Problem
 from demarche.quotes import closest_passage, find_quote, normalise
 from demarche.records import Actor, Agreement, Archive, Demand, Role, Source, Statement
-from demarche.schema import ID_MAX, KINDS, NESTED, Field
+from demarche.schema import ID_MAX, KINDS, NESTED, PLACEHOLDER, Field
 from demarche.slug import is_id, slugify
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 _WIKIDATA = re.compile(r"Q[1-9][0-9]*")
-_MD_LINK = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?([^)\s>]*)")
-_MD_REFDEF = re.compile(r"^ {0,3}\[[^\]\n]+\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE)
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(")
+_MD_LINK = re.compile(r"\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)")
+_MD_REFDEF = re.compile(r"^ {0,3}\[[^\[\]]*\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE)
 _SAFE_SCHEMES = ("http", "https", "mailto")
 
 
@@ -51,13 +53,23 @@ class _Checker:
                 self.error((*path, key), "unknown-key", f"unknown key '{key}' in {what}", hint, key=True)
         clean: dict[str, Any] = {}
         for spec in fields:
-            if spec.name not in data or data[spec.name] is None:
+            if spec.name not in data:
                 if spec.required:
                     self.error(
                         path or ("",),
                         "missing-field",
                         f"missing required field '{spec.name}' in {what}",
                         f"add a line '{spec.name}: {spec.example or '...'}'",
+                    )
+                continue
+            if data[spec.name] is None:
+                if spec.required:
+                    self.error(
+                        (*path, spec.name),
+                        "missing-field",
+                        f"required field '{spec.name}' has no value",
+                        f"write it after the colon: '{spec.name}: {spec.example or '...'}'",
+                        key=True,
                     )
                 continue
             value = self.check_value(data[spec.name], spec, (*path, spec.name))
@@ -85,6 +97,8 @@ class _Checker:
             return value
         if not isinstance(value, str):
             hint = "put it in quotes" if isinstance(value, (int, float, bool)) else ""
+            if isinstance(value, dict):
+                hint = "put text that holds ': ' in quotes"
             if kind == "date" and isinstance(value, int):
                 value = str(value)
             else:
@@ -133,17 +147,26 @@ class _Checker:
         return text
 
     def _check_date(self, text: str, spec: Field, path: tuple[str | int, ...]) -> str | None:
-        match = _DATE.fullmatch(text)
-        if not match:
+        if not _DATE.fullmatch(text):
             self.error(path, "bad-date", f"'{spec.name}' must be a date YYYY-MM-DD, YYYY-MM or YYYY, not '{text}'")
             return None
-        year, month, day = (int(g) if g else None for g in match.groups())
-        try:
-            dt.date(year or 1, month or 1, day or 1)
-        except ValueError:
+        if not is_date(text):
             self.error(path, "bad-date", f"'{text}' is not a real date")
             return None
         return text
+
+
+def is_date(text: str) -> bool:
+    """A real date written YYYY-MM-DD, YYYY-MM or YYYY."""
+    match = _DATE.fullmatch(text)
+    if not match:
+        return False
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_web_url(text: str) -> bool:
@@ -177,7 +200,9 @@ def validate(raws: Iterable[RawRecord]) -> tuple[Archive, list[Problem]]:
     for raw in raws:
         checker = _Checker(raw, problems)
         _check_file_name(raw, checker)
-        cleaned.append((raw, checker.check_mapping(raw.data, KINDS[raw.kind].fields, (), "the front matter")))
+        _check_placeholder(raw, problems)
+        clean = checker.check_mapping(raw.data, KINDS[raw.kind].fields, (), "the front matter") if raw.readable else {}
+        cleaned.append((raw, clean))
     ids = _check_unique_ids(cleaned, problems)
     _check_references(cleaned, ids, problems)
     _check_former_ids(cleaned, ids, problems)
@@ -199,8 +224,23 @@ def _check_file_name(raw: RawRecord, checker: _Checker) -> None:
                 f"rename it to '{suggestion}.md': lowercase ASCII words joined by '-'",
             )
         )
+    folder = raw.path.split("/")[-2] if "/" in raw.path else ""
+    home = KINDS[raw.kind].folder
+    if raw.kind != "source" and folder != home:
+        a_kind = f"{'an' if raw.kind[0] in 'aeiou' else 'a'} {raw.kind}"
+        checker.problems.append(
+            Problem(
+                raw.path,
+                1,
+                1,
+                "error",
+                "wrong-folder",
+                f"{a_kind} belongs directly in sources/{home}/, not in folder '{folder}'",
+                f"move the file to sources/{home}/{raw.file_id}.md",
+            )
+        )
     if raw.kind == "source" and isinstance(raw.data, dict):
-        year = raw.path.split("/")[-2]
+        year = folder
         date = str(raw.data.get("date", ""))
         if date[:4].isdigit() and year != date[:4]:
             checker.error(
@@ -209,6 +249,22 @@ def _check_file_name(raw: RawRecord, checker: _Checker) -> None:
                 f"a source dated {date} belongs in sources/texts/{date[:4]}/, not in folder '{year}'",
                 f"move the file to sources/texts/{date[:4]}/{raw.file_id}.md",
             )
+
+
+def _check_placeholder(raw: RawRecord, problems: list[Problem]) -> None:
+    at = raw.body.find(PLACEHOLDER)
+    if at >= 0:
+        what = KINDS[raw.kind].body
+        problems.append(
+            _body_problem(
+                raw,
+                [],
+                at,
+                "placeholder",
+                "the placeholder line written by `demarche new` is still here",
+                f"replace it with {what[0].lower()}{what[1:]}",
+            )
+        )
 
 
 def _check_unique_ids(cleaned: list[tuple[RawRecord, dict[str, Any]]], problems: list[Problem]) -> dict[str, set[str]]:
@@ -452,53 +508,42 @@ def statement_anchor(speaker: str, quote: str) -> str:
 
 
 def _check_body_links(cleaned: list[tuple[RawRecord, dict[str, Any]]], problems: list[Problem]) -> None:
-    """Links in a body may go to the web only; images are refused, since the site loads nothing from other hosts."""
+    """Links in a body may go to the web only; images are refused, since the site loads nothing from other hosts.
+
+    Every '](' and every reference definition counts as a link, whatever its text holds, so
+    nested brackets or a line break in the link text cannot slip a link past this check.
+    """
     for raw, _ in cleaned:
-        for match in _MD_LINK.finditer(raw.body):
-            line, col = _body_position(raw, match.start())
-            if match.group(1):
-                problems.append(
-                    Problem(
-                        raw.path,
-                        line,
-                        col,
-                        "error",
-                        "image",
-                        "images are not allowed in a text",
-                        "the site loads nothing from other hosts; describe the image in words",
-                    )
+        lines: list[int] = []
+        images = list(_MD_IMAGE.finditer(raw.body))
+        image_targets = {m.end() - 2 for m in images}
+        for m in images:
+            problems.append(
+                _body_problem(
+                    raw,
+                    lines,
+                    m.start(),
+                    "image",
+                    "images are not allowed in a text",
+                    "the site loads nothing from other hosts; describe the image in words",
                 )
-            elif not _safe_target(match.group(2)):
-                problems.append(
-                    Problem(
-                        raw.path,
-                        line,
-                        col,
-                        "error",
-                        "unsafe-link",
-                        f"link to '{match.group(2)[:60]}': links in a text may go to http(s) or mailto addresses only",
-                    )
-                )
-        for match in _MD_REFDEF.finditer(raw.body):
-            if not _safe_target(match.group(1)):
-                line, col = _body_position(raw, match.start())
-                problems.append(
-                    Problem(
-                        raw.path,
-                        line,
-                        col,
-                        "error",
-                        "unsafe-link",
-                        f"link to '{match.group(1)[:60]}': links in a text may go to http(s) or mailto addresses only",
-                    )
-                )
+            )
+        targets = [(m.start(), m.group(1)) for m in _MD_LINK.finditer(raw.body) if m.start() not in image_targets]
+        targets += [(m.start(), m.group(1)) for m in _MD_REFDEF.finditer(raw.body)]
+        for at, target in sorted(targets):
+            if not _safe_target(target):
+                message = f"link to '{target[:60]}': links in a text may go to http(s) or mailto addresses only"
+                problems.append(_body_problem(raw, lines, at, "unsafe-link", message))
+
+
+def _body_problem(raw: RawRecord, lines: list[int], index: int, code: str, message: str, hint: str = "") -> Problem:
+    """A problem at a character offset of the body; lines caches where the body's lines start."""
+    if not lines:
+        lines.extend([0, *(m.end() for m in re.finditer("\n", raw.body))])
+    line = bisect.bisect_right(lines, index)
+    return Problem(raw.path, raw.body_line + line - 1, index - lines[line - 1] + 1, "error", code, message, hint)
 
 
 def _safe_target(target: str) -> bool:
     scheme = urlsplit(target).scheme.lower() if ":" in target else ""
     return scheme in _SAFE_SCHEMES and (scheme == "mailto" or _is_web_url(target))
-
-
-def _body_position(raw: RawRecord, index: int) -> tuple[int, int]:
-    before = raw.body[:index]
-    return raw.body_line + before.count("\n"), index - (before.rfind("\n") + 1) + 1

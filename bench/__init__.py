@@ -1,0 +1,1 @@
+"""The archive-scale benchmark: synthetic archives (generate.py) built and measured stage by stage (run.py)."""

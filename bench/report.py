@@ -1,0 +1,202 @@
+"""The benchmark's report: the machine it ran on, the targets of issue #7 checked, and Markdown tables."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench.stages import STAGES
+
+RECORD_KINDS = ("source", "actor", "agreement", "demand")
+SEARCH_BUDGET = 5_000_000  # bytes of gzipped search index a reader downloads before search works
+Row = dict[str, Any]
+
+
+def _proc_field(path: str, name: str) -> str:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return "unknown"
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(name)), "unknown")
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on, read from the machine itself."""
+    mem_kb = _proc_field("/proc/meminfo", "MemTotal").split()[0]
+    return {
+        "cpu": _proc_field("/proc/cpuinfo", "model name"),
+        "nproc": len(os.sched_getaffinity(0)),
+        "memory_gib": round(int(mem_kb) / 1024 / 1024, 1) if mem_kb.isdigit() else None,
+        "python": platform.python_version(),
+        "mkdocs": version("mkdocs"),
+        "mkdocs_material": version("mkdocs-material"),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def search_limit(sizes: dict[str, Row]) -> float | None:
+    """Archive size (sources) at which the gzipped search index reaches SEARCH_BUDGET: a least-squares line through the measured points."""
+    points = [(float(n), float(r["site"]["search_index_gz_kb"]) * 1024) for n, r in sizes.items()]
+    if len(points) < 2:
+        return None
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x, _ in points)
+    return (SEARCH_BUDGET - (mean_y - slope * mean_x)) / slope if slope > 0 else None
+
+
+def _target(target: str, measured: str, met: bool | None) -> Row:
+    return {"target": target, "measured": measured, "met": met}
+
+
+def targets(sizes: dict[str, Row]) -> list[Row]:
+    """Issue #7's targets, each with what was measured; met is None when a size it needs was not run."""
+    small, mid, big = sizes.get("100"), sizes.get("1000"), sizes.get("5000")
+    rows: list[Row] = []
+    if mid:
+        ratio = mid["generation_seconds"] / mid["mkdocs"]["seconds"]
+        rows.append(_target("generation ≤ 10% of the MkDocs build at N = 1,000", f"{ratio:.1%}", ratio <= 0.10))
+    if mid and big:
+        for what in ("generation", "build"):
+            ratio = big["per_source_ms"][what] / mid["per_source_ms"][what]
+            rows.append(_target(f"{what} time per source at N = 5,000 ≤ 1.3× that at N = 1,000", f"{ratio:.2f}×", ratio <= 1.3))
+    if big:
+        largest = big["site"]["largest_page_kb"]
+        rows.append(
+            _target("largest page at N = 5,000 < 300 KB", f"{largest:.0f} KB ({big['site']['largest_page']})", largest < 300)
+        )
+    if small and big:
+        ratio = big["site"]["median_page_kb"] / small["site"]["median_page_kb"]
+        rows.append(_target("median page at N = 5,000 within 20% of N = 100", f"{ratio - 1:+.1%}", abs(ratio - 1) <= 0.2))
+        kinds = {k: big["site"]["median_record_page_kb"][k] / v - 1 for k, v in small["site"]["median_record_page_kb"].items()}
+        rows.append(
+            _target(
+                "(the same, for the page of one record of each kind)",
+                ", ".join(f"{k} {d:+.1%}" for k, d in kinds.items()),
+                all(abs(d) <= 0.2 for d in kinds.values()),
+            )
+        )
+    for n, r in sizes.items():
+        again = r["second_run"]
+        rows.append(
+            _target(
+                f"N = {int(n):,}: a second run writes no file", f"{again['files_written']} written", again["files_written"] == 0
+            )
+        )
+        rows.append(
+            _target(
+                f"N = {int(n):,}: a second whole build is faster than the first",
+                f"{again['build_seconds']:.1f} s vs {r['build_seconds']:.1f} s",
+                again["build_seconds"] < r["build_seconds"],
+            )
+        )
+        edit = r["edit_one_source"]
+        rows.append(
+            _target(
+                f"N = {int(n):,}: editing one source's text rewrites only pages that show it",
+                f"{len(edit['files_written'])} written, {edit['pages_showing_it']} pages show it",
+                edit["only_pages_showing_it"],
+            )
+        )
+    return rows
+
+
+def _size(kb: float) -> str:
+    return f"{kb / 1024:.1f} MB" if kb >= 1024 else f"{kb:.0f} KB"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _time_rows(sizes: dict[str, Row]) -> list[list[str]]:
+    def stage(r: Row, name: str) -> str:
+        s = r["stages"][name]
+        return f"{s['seconds']:.2f} s · {s['peak_mb']:.0f} MB"
+
+    rows = [[name, *(stage(r, name) for r in sizes.values())] for name in STAGES]
+    rows.append(["**generation** (all of the above)", *(f"**{r['generation_seconds']:.1f} s**" for r in sizes.values())])
+    rows.append(
+        ["MkDocs build", *(f"{r['mkdocs']['seconds']:.1f} s · {r['mkdocs']['max_rss_mb']:.0f} MB" for r in sizes.values())]
+    )
+    rows.append(["**whole build**", *(f"**{r['build_seconds']:.1f} s**" for r in sizes.values())])
+    rows.append(
+        [
+            "per source: generation / whole build",
+            *(f"{p['generation']:.1f} / {p['build']:.1f} ms" for p in (r["per_source_ms"] for r in sizes.values())),
+        ]
+    )
+    rows.append(
+        [
+            "second run, nothing changed: files written · generation · whole build",
+            *(
+                f"{a['files_written']} · {a['generation_seconds']:.1f} s · {a['build_seconds']:.1f} s"
+                for a in (r["second_run"] for r in sizes.values())
+            ),
+        ]
+    )
+    rows.append(
+        [
+            "one source's text edited: files written / pages that show it",
+            *(f"{len(e['files_written'])} / {e['pages_showing_it']}" for e in (r["edit_one_source"] for r in sizes.values())),
+        ]
+    )
+    rows.append(["one newest source added: files written", *(str(r["add_one_source"]["files_written"]) for r in sizes.values())])
+    return rows
+
+
+def _site_rows(sizes: dict[str, Row]) -> list[list[str]]:
+    site = [r["site"] for r in sizes.values()]
+    return [
+        [
+            "records: actors · agreements · demands · statements",
+            *(f"{r['actors']} · {r['agreements']} · {r['demands']} · {r['statements']:,}" for r in sizes.values()),
+        ],
+        ["pages (HTML files)", *(f"{s['pages']:,}" for s in site)],
+        ["site size: all files · HTML", *(f"{s['total_mb']:.0f} MB · {s['html_mb']:.0f} MB" for s in site)],
+        ["median page", *(f"{s['median_page_kb']:.1f} KB" for s in site)],
+        [
+            "median page of one " + " · ".join(RECORD_KINDS),
+            *(" · ".join(f"{s['median_record_page_kb'].get(k, 0):.1f}" for k in RECORD_KINDS) + " KB" for s in site),
+        ],
+        ["largest page", *(f"{s['largest_page_kb']:.0f} KB ({s['largest_page']})" for s in site)],
+        ["search index: raw · gzipped", *(f"{_size(s['search_index_kb'])} · {_size(s['search_index_gz_kb'])}" for s in site)],
+        ["search index gzipped, per source", *(f"{r['search_index_gz_bytes_per_source'] / 1024:.1f} KB" for r in sizes.values())],
+    ]
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The results as Markdown: the machine, time and memory per stage, the site, the targets."""
+    m = results["machine"]
+    sizes: dict[str, Row] = results["sizes"]
+    header = ["", *(f"N = {int(n):,}" for n in sizes)]
+    parts = [
+        f"Measured {m['date']} on {m['cpu']}, {m['nproc']} cores, {m['memory_gib']} GiB, Python {m['python']}, "
+        f"MkDocs {m['mkdocs']}, Material {m['mkdocs_material']}; load average {m['load_average_before'][0]} before, "
+        f"{m.get('load_average_after', ['?'])[0]} after.",
+        "Time and peak memory (tracemalloc's peak of the Python heap during each in-process stage; the maximum "
+        "resident set of the MkDocs process):",
+        _table(header, _time_rows(sizes)),
+        "The site:",
+        _table(header, _site_rows(sizes)),
+    ]
+    limit = search_limit(sizes)
+    if limit is not None:
+        parts.append(
+            f"Extrapolated from these points (a straight line through them): the gzipped search index reaches "
+            f"{SEARCH_BUDGET / 1e6:.0f} MB at about {limit:,.0f} sources."
+        )
+    verdict = {True: "yes", False: "**no**", None: "not measured"}
+    parts.append(
+        _table(
+            ["target", "measured", "met"], [[t["target"], t["measured"], verdict[t["met"]]] for t in results.get("targets", [])]
+        )
+    )
+    return "\n\n".join(parts) + "\n"

@@ -1,0 +1,170 @@
+"""Running and measuring the pipeline's stages: in process for load to write, as a subprocess for MkDocs."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from demarche.link import link
+from demarche.load import load_archive
+from demarche.pipeline import Project, extra_renderers
+from demarche.problems import ContentError, has_errors
+from demarche.records import Archive
+from demarche.render import render_site
+from demarche.validate import validate
+from demarche.write import WriteReport, write_pages
+
+STAGES = ("load", "validate", "link", "render", "write")
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Measure:
+    seconds: float
+    peak_mb: float | None  # tracemalloc's peak during the stage (the whole Python heap), when traced
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One run of every stage before MkDocs, as `demarche generate` runs them."""
+
+    measures: dict[str, Measure]
+    archive: Archive
+    pages: dict[str, str]
+    report: WriteReport
+
+    @property
+    def seconds(self) -> float:
+        return sum(m.seconds for m in self.measures.values())
+
+
+@contextmanager
+def _measured(name: str, into: dict[str, Measure], traced: bool) -> Iterator[None]:
+    if traced:
+        tracemalloc.reset_peak()
+    start = time.perf_counter()
+    yield
+    seconds = time.perf_counter() - start
+    into[name] = Measure(seconds, tracemalloc.get_traced_memory()[1] / MB if traced else None)
+
+
+def generate(project: Project, docs: Path, traced: bool = False) -> Generation:
+    """Load, validate, link, render and write into docs, timing each stage (and tracing memory when asked)."""
+    measures: dict[str, Measure] = {}
+    with _measured("load", measures, traced):
+        raws, problems = load_archive(project.sources, project.root)
+    with _measured("validate", measures, traced):
+        archive, found = validate(raws)
+    if has_errors(problems + found):
+        raise ContentError(problems + found)
+    with _measured("link", measures, traced):
+        graph = link(archive)
+    with _measured("render", measures, traced):
+        pages = render_site(graph, project.templates, project.site_info(), extras=extra_renderers())
+    with _measured("write", measures, traced):
+        report = write_pages(docs, dict(pages))
+    return Generation(measures, archive, pages, report)
+
+
+def traced_generate(project: Project) -> Generation:
+    """The stages again with tracemalloc on, writing into an empty folder: for peak memory, not for time."""
+    tracemalloc.start()
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            return generate(project, Path(scratch), traced=True)
+    finally:
+        tracemalloc.stop()
+
+
+@dataclass(frozen=True)
+class Build:
+    seconds: float
+    max_rss_mb: float
+
+
+_PUBLISH = "import sys; from pathlib import Path; from demarche.publish import publish; publish(Path(sys.argv[1]))"
+
+
+def publish_measured(root: Path) -> Build:
+    """demarche.publish.publish (mkdocs build --strict, then the swap into site/) in a child process.
+
+    The child's resource usage, read back with wait4, includes the MkDocs process it runs, so
+    max_rss_mb is the peak resident memory of the MkDocs build itself.
+    """
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-c", _PUBLISH, str(root)], cwd=root, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"publishing {root} failed:\n{err.read().decode('utf-8', 'replace')}")
+    return Build(seconds, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+
+
+@dataclass(frozen=True)
+class SiteStats:
+    pages: int
+    total_mb: float  # every file of the site
+    html_mb: float
+    median_page_kb: float
+    largest_page_kb: float
+    largest_page: str
+    search_index_kb: float
+    search_index_gz_kb: float
+    median_record_page_kb: dict[str, float]  # by kind: a page of one source, actor, agreement or demand
+
+
+RECORD_FOLDERS = ("sources", "actors", "agreements", "demands")
+
+
+def _record_kind(page: str) -> str | None:
+    """'source' for sources/<id>/index.html and so on; None for any other page."""
+    parts = page.split("/")
+    if len(parts) == 3 and parts[0] in RECORD_FOLDERS and parts[1] != "by-year" and parts[2] == "index.html":
+        return parts[0][:-1]
+    return None
+
+
+def site_stats(site: Path) -> SiteStats:
+    """What a reader downloads: the HTML pages, the whole site, and Material's single-file search index."""
+    html = {p.relative_to(site).as_posix(): p.stat().st_size for p in site.rglob("*.html")}
+    total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    largest = max(html, key=lambda k: html[k])
+    index = (site / "search" / "search_index.json").read_bytes()
+    return SiteStats(
+        pages=len(html),
+        total_mb=total / MB,
+        html_mb=sum(html.values()) / MB,
+        median_page_kb=statistics.median(html.values()) / 1024,
+        largest_page_kb=html[largest] / 1024,
+        largest_page=largest,
+        search_index_kb=len(index) / 1024,
+        search_index_gz_kb=len(gzip.compress(index, compresslevel=6)) / 1024,
+        median_record_page_kb=_median_by_kind(html),
+    )
+
+
+def _median_by_kind(html: dict[str, int]) -> dict[str, float]:
+    sizes: dict[str, list[int]] = {}
+    for page, size in html.items():
+        kind = _record_kind(page)
+        if kind:
+            sizes.setdefault(kind, []).append(size)
+    return {kind: statistics.median(values) / 1024 for kind, values in sorted(sizes.items())}
+
+
+def pages_showing(pages: dict[str, str], source_id: str) -> set[str]:
+    """The pages that show a source: its own page and every page that links to it or names its id."""
+    return {doc for doc, text in pages.items() if doc == f"sources/{source_id}.md" or source_id in text}

@@ -1,0 +1,191 @@
+"""Atom feeds (RFC 4287): the archive's new sources, and each actor's statements, newest first.
+
+Feeds are files MkDocs copies as they are (`feed.xml`, `feeds/actors/<id>.xml`). Their addresses are
+absolute, from the site's `site_url`; an entry's id is the permanent URL of its page or statement,
+so it stays the same from build to build. Every timestamp comes from the archive's dates, never
+from the clock, so an unchanged archive gives byte-identical feeds.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from demarche.cite import page_url
+from demarche.link import Graph, Said
+from demarche.records import Actor, Source
+from demarche.svg import parse_date, shorten
+from demarche.text import human_date
+from demarche.urls import doc_path
+
+if TYPE_CHECKING:
+    from demarche.render import Renderer, SiteInfo
+
+ATOM = "http://www.w3.org/2005/Atom"
+SITE_FEED = "feed.xml"
+ACTOR_FEEDS = "feeds/actors"
+ENTRIES = 50  # entries in one feed: the newest
+TITLE_QUOTE = 110  # characters of a quote in an entry's title
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def actor_feed_path(actor_id: str) -> str:
+    return f"{ACTOR_FEEDS}/{actor_id}.xml"
+
+
+def file_url(site: SiteInfo, path: str) -> str:
+    """The address of a file MkDocs copies as it is (not a page): site_url + its path in docs/."""
+    return (site.url or "/") + path
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    updated: str  # an RFC 3339 timestamp
+    link: str
+    summary: str
+    authors: tuple[str, ...]
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class Feed:
+    id: str  # the feed's own address
+    title: str
+    subtitle: str
+    page: str  # the HTML page the feed follows
+    updated: str
+    author: str  # the archive, for entries that name no author of their own
+    entries: tuple[Entry, ...]
+
+
+def add_file(r: Renderer, path: str, text: str) -> None:
+    """Add a non-Markdown file to the generated output; MkDocs copies it into the site as it is."""
+    if path in r.pages:
+        raise ValueError(f"two pages would be written to docs/{path}")
+    r.pages[path] = text
+
+
+def render_feeds(r: Renderer) -> None:
+    add_file(r, SITE_FEED, atom(sources_feed(r.graph, r.site)))
+    for actor in r.graph.archive.actors:
+        add_file(r, actor_feed_path(actor.id), atom(actor_feed(r.graph, r.site, actor)))
+    add_file(r, f"{ACTOR_FEEDS}/sitemap.xml", feeds_sitemap(r.graph, r.site))
+
+
+def feeds_sitemap(graph: Graph, site: SiteInfo) -> str:
+    """A sitemap listing the actor feeds, beside them.
+
+    Material's script fetches `sitemap.xml` from the folder of every `<link rel="alternate">` of a
+    page (to map pages between language versions); without this file each actor page would log
+    a failed request.
+    """
+    root = ET.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
+    for actor in sorted(graph.archive.actors, key=lambda a: a.id):
+        ET.SubElement(ET.SubElement(root, "url"), "loc").text = file_url(site, actor_feed_path(actor.id))
+    return _xml(root)
+
+
+def timestamp(value: str) -> str:
+    """A record date (YYYY, YYYY-MM or YYYY-MM-DD) as an RFC 3339 timestamp at midnight UTC."""
+    return f"{parse_date(value).isoformat()}T00:00:00Z"
+
+
+def _archive_updated(graph: Graph) -> str:
+    return timestamp(max((s.date for s in graph.archive.sources), default="1970-01-01"))
+
+
+def sources_feed(graph: Graph, site: SiteInfo) -> Feed:
+    newest = sorted(graph.archive.sources, key=lambda s: (s.date, s.id), reverse=True)[:ENTRIES]
+    return Feed(
+        id=file_url(site, SITE_FEED),
+        title=f"{site.name}: new sources",
+        subtitle="The newest source texts in the archive, with the statements quoted from them.",
+        page=page_url(site, "sources/index.md"),
+        updated=_archive_updated(graph),
+        author=site.name,
+        entries=tuple(_source_entry(graph, site, s) for s in newest),
+    )
+
+
+def _source_entry(graph: Graph, site: SiteInfo, source: Source) -> Entry:
+    url = page_url(site, doc_path("source", source.id))
+    about = ", ".join(p for p in (source.kind, source.publisher or "", human_date(source.date)) if p)
+    said = len(graph.in_source.get(source.id, []))
+    summary = (source.summary + " " if source.summary else "") + f"({about}; {said} statement{'s' if said != 1 else ''})"
+    authors = tuple(graph.actors[a].name for a in source.authors) or ((source.publisher,) if source.publisher else ())
+    return Entry(url, source.title, timestamp(source.date), url, summary, authors, source.kind)
+
+
+def actor_feed(graph: Graph, site: SiteInfo, actor: Actor) -> Feed:
+    said = sorted(graph.said_by.get(actor.id, []), key=lambda s: s.key, reverse=True)[:ENTRIES]
+    return Feed(
+        id=file_url(site, actor_feed_path(actor.id)),
+        title=f"{site.name}: statements by {actor.name}",
+        subtitle=f"The newest statements by {actor.name} in the archive, each in its source's exact words.",
+        page=page_url(site, doc_path("actor", actor.id)),
+        updated=timestamp(said[0].statement.date) if said else _archive_updated(graph),
+        author=site.name,
+        entries=tuple(_statement_entry(site, s) for s in said),
+    )
+
+
+def _statement_entry(site: SiteInfo, said: Said) -> Entry:
+    st = said.statement
+    url = page_url(site, doc_path("source", said.source.id), st.id)
+    reported = " (reported: the source's paraphrase)" if st.reported else ""
+    where = f"{said.source.title}, {human_date(said.source.date)}"
+    summary = f"“{' '.join(st.quote.split())}”{reported} — {said.speaker.name}, {human_date(st.date)}. In {where}."
+    title = f"{said.speaker.name}: “{shorten(st.quote, TITLE_QUOTE)}”"
+    return Entry(url, title, timestamp(st.date), url, summary, (said.speaker.name,))
+
+
+def atom(feed: Feed) -> str:
+    """The feed as an Atom document."""
+    root = ET.Element("feed", xmlns=ATOM)
+    _sub(root, "id", feed.id)
+    _sub(root, "title", feed.title)
+    _sub(root, "subtitle", feed.subtitle)
+    _sub(root, "updated", feed.updated)
+    _link(root, feed.page, "alternate", "text/html")
+    _link(root, feed.id, "self", "application/atom+xml")
+    _authors(root, (feed.author,))
+    _sub(root, "generator", "Demarche")
+    for entry in feed.entries:
+        _entry(root, entry)
+    return _xml(root)
+
+
+def _xml(root: ET.Element) -> str:
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _entry(parent: ET.Element, entry: Entry) -> None:
+    el = ET.SubElement(parent, "entry")
+    _sub(el, "id", entry.id)
+    _sub(el, "title", entry.title)
+    _sub(el, "updated", entry.updated)
+    _sub(el, "published", entry.updated)
+    _link(el, entry.link, "alternate", "text/html")
+    _authors(el, entry.authors)
+    if entry.category:
+        ET.SubElement(el, "category", term=entry.category)
+    _sub(el, "summary", entry.summary)
+
+
+def _sub(parent: ET.Element, tag: str, text: str) -> None:
+    ET.SubElement(parent, tag).text = _NOT_XML.sub("", text)
+
+
+def _link(parent: ET.Element, href: str, rel: str, kind: str) -> None:
+    ET.SubElement(parent, "link", rel=rel, type=kind, href=href)
+
+
+def _authors(parent: ET.Element, names: Sequence[str]) -> None:
+    for name in names:
+        _sub(ET.SubElement(parent, "author"), "name", name)

@@ -1,0 +1,242 @@
+"""Open data: the whole archive as JSON (with its JSON Schema) and the statements as CSV.
+
+The JSON Schema is derived from the front-matter schema (schema.py), so the published data, its
+schema and the contributors' field reference cannot drift apart. Every record carries its id and
+the permanent URL of its page (`permalink`); every field of the front matter is present, `null` or
+`[]` when not set. The files are fully determined by the archive (no timestamps), so an unchanged
+archive gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TYPE_CHECKING, Any
+
+from demarche.cite import page_url
+from demarche.feeds import add_file, file_url
+from demarche.link import Graph
+from demarche.records import Actor, Agreement, Demand, Source, Statement
+from demarche.schema import ID_MAX, ID_PATTERN, KINDS, NESTED, Field
+from demarche.urls import doc_path
+
+if TYPE_CHECKING:
+    from demarche.render import Renderer, SiteInfo
+
+ARCHIVE = "data/archive.json"
+SCHEMA = "data/archive.schema.json"
+STATEMENTS = "data/statements.csv"
+FORMAT = "demarche-archive/1"
+ATTRIBUTES = {"from": "start"}  # front-matter names that are not the record's attribute names
+LIST_SEPARATOR = "; "
+CSV_COLUMNS = (
+    "date",
+    "speaker",
+    "speaker_name",
+    "quote",
+    "reported",
+    "occasion",
+    "about",
+    "makes",
+    "supports",
+    "rejects",
+    "cites",
+    "source",
+    "source_title",
+    "source_date",
+    "publisher",
+    "statement",
+    "permalink",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def render_open_data(r: Renderer) -> None:
+    add_file(r, ARCHIVE, _dump(archive_data(r.graph, r.site), compact=True))
+    add_file(r, SCHEMA, _dump(json_schema(r.site), compact=False))
+    add_file(r, STATEMENTS, statements_csv(r.graph, r.site))
+
+
+def _dump(data: Any, compact: bool) -> str:
+    if compact:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# -- the data --------------------------------------------------------------------------------------
+
+
+def archive_data(graph: Graph, site: SiteInfo) -> dict[str, Any]:
+    """Every record, statement and link of the archive, in the shape json_schema describes."""
+    return {
+        "format": FORMAT,
+        "site": {"name": site.name, "url": site.url or None},
+        "sources": [_source(graph, site, s) for s in sorted(graph.archive.sources, key=lambda s: (s.date, s.id))],
+        "actors": [_record(site, "actor", a) for a in sorted(graph.archive.actors, key=lambda a: a.id)],
+        "agreements": [_record(site, "agreement", a) for a in sorted(graph.archive.agreements, key=lambda a: a.id)],
+        "demands": [_record(site, "demand", d) for d in sorted(graph.archive.demands, key=lambda d: d.id)],
+    }
+
+
+def _fields(fields: tuple[Field, ...], record: object) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for field in fields:
+        value = getattr(record, ATTRIBUTES.get(field.name, field.name))
+        if field.type in NESTED:
+            out[field.name] = [_fields(NESTED[field.type], item) for item in value]
+        else:
+            out[field.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _record(site: SiteInfo, kind: str, record: Actor | Agreement | Demand) -> dict[str, Any]:
+    fields = _fields(KINDS[kind].fields, record)
+    return {"id": record.id, "permalink": page_url(site, doc_path(kind, record.id)), **fields, "description": record.body}
+
+
+def _source(graph: Graph, site: SiteInfo, source: Source) -> dict[str, Any]:
+    fields = _fields(KINDS["source"].fields, source)
+    fields["statements"] = [_statement(site, source, st) for st in source.statements]
+    found = graph.mentions[source.id]
+    mentions = {
+        "actors": [a.id for a in found.actors],
+        "agreements": [a.id for a in found.agreements],
+        "demands": [d.id for d in found.demands],
+    }
+    permalink = page_url(site, doc_path("source", source.id))
+    return {"id": source.id, "permalink": permalink, **fields, "mentions": mentions, "text": source.body}
+
+
+def _statement(site: SiteInfo, source: Source, statement: Statement) -> dict[str, Any]:
+    fields = _fields(NESTED["statements"], statement)
+    return {**fields, "permalink": page_url(site, doc_path("source", source.id), statement.id)}
+
+
+# -- its JSON Schema -----------------------------------------------------------------------------
+
+DEFS: dict[str, Any] = {
+    "id": {"type": "string", "pattern": f"^{ID_PATTERN}$", "maxLength": ID_MAX, "description": "A record's id."},
+    "date": {
+        "type": "string",
+        "pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
+        "description": "A date: YYYY-MM-DD, YYYY-MM or YYYY.",
+    },
+    "ids": {"type": "array", "items": {"$ref": "#/$defs/id"}},
+    "permalink": {"type": "string", "description": "The permanent address of its page in the archive."},
+}
+_TYPES: dict[str, dict[str, Any]] = {
+    "text": {"type": "string"},
+    "string": {"type": "string"},
+    "language": {"type": "string"},
+    "url": {"type": "string", "pattern": "^https?://"},
+    "wikidata": {"type": "string", "pattern": "^Q[0-9]+$"},
+    "bool": {"type": "boolean"},
+    "id": {"$ref": "#/$defs/id"},
+    "slug": {"$ref": "#/$defs/id"},
+    "date": {"$ref": "#/$defs/date"},
+    "ids": {"$ref": "#/$defs/ids"},
+    "slugs": {"$ref": "#/$defs/ids"},
+    "strings": {"type": "array", "items": {"type": "string"}},
+}
+NEVER_NULL = {"bool", "ids", "slugs", "strings"}  # a flag or a list: false or [] when not set
+FILLED_IN = {"source": {"language"}, "statements": {"date", "id"}}  # optional in front matter; the build fills them in
+
+
+def _property(field: Field, filled: set[str]) -> dict[str, Any]:
+    doc = {"description": field.doc}
+    if field.type in NESTED:
+        return {"type": "array", "items": _object(NESTED[field.type], {}, FILLED_IN.get(field.type, set())), **doc}
+    if field.type == "enum":
+        choices: list[Any] = list(field.choices) + ([] if field.required else [None])
+        return {"enum": choices, **doc}
+    schema = _TYPES[field.type]
+    if field.required or field.name in filled or field.type in NEVER_NULL:
+        return {**schema, **doc}
+    return {"anyOf": [schema, {"type": "null"}], **doc}
+
+
+def _object(fields: tuple[Field, ...], extra: dict[str, Any], filled: set[str] | None = None) -> dict[str, Any]:
+    properties = {f.name: _property(f, filled or set()) for f in fields} | extra
+    return {"type": "object", "additionalProperties": False, "required": list(properties), "properties": properties}
+
+
+def _kind_schema(kind: str, extra: dict[str, Any]) -> dict[str, Any]:
+    head = {"id": {"$ref": "#/$defs/id"}, "permalink": {"$ref": "#/$defs/permalink"}}
+    schema = _object(KINDS[kind].fields, extra, FILLED_IN.get(kind, set()))
+    schema["properties"] = head | schema["properties"]
+    schema["required"] = list(schema["properties"])
+    schema["description"] = f"One {kind} record: the front matter of sources/{KINDS[kind].folder}/<id>.md and more."
+    return schema
+
+
+def json_schema(site: SiteInfo) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of archive.json."""
+    statement = _object(NESTED["statements"], {"permalink": {"$ref": "#/$defs/permalink"}}, FILLED_IN["statements"])
+    text = {"type": "string", "description": KINDS["source"].body}
+    mentions = _object((), {k: {"$ref": "#/$defs/ids"} for k in ("actors", "agreements", "demands")})
+    mentions["description"] = "Every actor, agreement and demand the source names or its statements refer to, found by the build."
+    source = _kind_schema("source", {"mentions": mentions, "text": text})
+    source["properties"]["statements"]["items"] = statement
+    defs = dict(DEFS, source=source)
+    for kind in ("actor", "agreement", "demand"):
+        defs[kind] = _kind_schema(kind, {"description": {"type": "string", "description": KINDS[kind].body}})
+    top = {
+        "format": {"const": FORMAT, "description": "The name and version of this format."},
+        "site": _object((), {"name": {"type": "string"}, "url": {"type": ["string", "null"]}}),
+        **{
+            f"{kind}s": {"type": "array", "items": {"$ref": f"#/$defs/{kind}"}}
+            for kind in ("source", "actor", "agreement", "demand")
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": file_url(site, SCHEMA),
+        "title": "Demarche archive",
+        "description": "Every record of a Demarche archive: sources with their statements, actors, agreements and demands.",
+        **_object((), top),
+        "$defs": defs,
+    }
+
+
+# -- the statements as CSV ------------------------------------------------------------------------
+
+
+def csv_cell(value: str) -> str:
+    """A text cell that a spreadsheet cannot take for a formula.
+
+    A cell that begins with = + - @, a tab, a carriage return or an apostrophe gets one more
+    apostrophe in front. Spreadsheets then show it as text; a program gets the exact text back by
+    removing one leading apostrophe from any cell that starts with one.
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def statements_csv(graph: Graph, site: SiteInfo) -> str:
+    """One statement a row, in date order, with a header row (columns: CSV_COLUMNS)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for said in graph.timeline:
+        st, source = said.statement, said.source
+        row = {
+            "date": st.date,
+            "speaker": st.speaker,
+            "speaker_name": said.speaker.name,
+            "quote": st.quote,
+            "reported": "true" if st.reported else "false",
+            "occasion": st.occasion or "",
+            "about": LIST_SEPARATOR.join(st.about),
+            "makes": LIST_SEPARATOR.join(st.makes),
+            "supports": LIST_SEPARATOR.join(st.supports),
+            "rejects": LIST_SEPARATOR.join(st.rejects),
+            "cites": LIST_SEPARATOR.join(st.cites),
+            "source": source.id,
+            "source_title": source.title,
+            "source_date": source.date,
+            "publisher": source.publisher or "",
+            "statement": st.id,
+            "permalink": page_url(site, doc_path("source", source.id), st.id),
+        }
+        writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
+    return out.getvalue()

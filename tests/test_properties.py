@@ -1,0 +1,196 @@
+"""Property: whatever a file holds, check ends in problems that point at a file and a line, never in an exception.
+
+Hypothesis starts from the real records of the golden sample and mutates them: bytes and lines
+(broken YAML, stray markers, bytes that are not UTF-8), and values (any type, anywhere, in any
+key). An archive that comes out clean must then link and render, since content is only data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from demarche.link import link
+from demarche.load import load_file
+from demarche.pipeline import extra_renderers
+from demarche.problems import Problem, has_errors
+from demarche.render import SiteInfo, render_site
+from demarche.schema import KINDS, NESTED, Field
+from demarche.validate import validate
+from tests.golden import golden_files
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+FILES = golden_files()
+KIND_OF_FOLDER = {kind.folder: kind.name for kind in KINDS.values()}
+FIELD_NAMES = sorted({f.name for kind in KINDS.values() for f in kind.fields} | {f.name for fs in NESTED.values() for f in fs})
+IDS = sorted(Path(rel).stem for rel in FILES)
+TRICKY = [
+    *IDS,
+    "",
+    " ",
+    "---",
+    "2021-02-30",
+    "2021-12",
+    "1999",
+    "https://example.org/a",
+    "javascript:alert(1)",
+    "../../etc/passwd",
+    "{{ 7*7 }}",
+    "{% include 'x' %}",
+    "<script>alert(1)</script>",
+    "[a](javascript:alert(1))",
+    "Q42",
+    "en",
+    "in force",
+    "statement",
+    "person",
+    "Сергей Лавров",
+    "The OSCE is in a depressing state",
+]
+SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(),
+    st.dates(min_value=dt.date(1, 1, 1)),
+    st.text(max_size=40),
+    st.sampled_from(TRICKY),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
+snippets = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        ["---\n", "...\n", ": ", "- ", "[", "]", "{", "}", '"', "'", "\t", "&a ", "*a", "!!python/object ", "#", "\n", "\r\n"]
+    ),
+    st.sampled_from(TRICKY),
+    st.binary(max_size=6).map(lambda b: b.decode("latin-1")),
+)
+
+
+def check_files(files: dict[str, bytes]) -> list[Problem]:
+    """Load and validate the files as the pipeline does; render them when they come out clean."""
+    raws = [load_file(KIND_OF_FOLDER[rel.split("/")[1]], data, rel) for rel, data in files.items()]
+    loaded = [problem for _, found in raws for problem in found]
+    archive, found = validate(record for record, _ in raws)
+    problems = sorted(loaded + found)
+    if not has_errors(problems):
+        render_site(link(archive), TEMPLATES, SiteInfo("Demarche", "https://example.org/"), extras=extra_renderers())
+    return problems
+
+
+def assert_pointed(problems: list[Problem], files: dict[str, bytes]) -> None:
+    for p in problems:
+        assert p.path in files, p
+        assert p.severity in ("error", "warning"), p
+        assert 1 <= p.line <= len(files[p.path].splitlines()) + 1, p
+        assert p.column >= 1 and p.message, p
+
+
+@SETTINGS
+@given(data=st.data())
+def test_mutated_bytes_and_lines_give_problems_never_exceptions(data: st.DataObject) -> None:
+    files = dict(FILES)
+    for _ in range(data.draw(st.integers(1, 3))):
+        rel = data.draw(st.sampled_from(sorted(files)))
+        text = files[rel].decode("utf-8", errors="surrogateescape")
+        at = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(at, min(len(text), at + 40)))
+        lines = text.split("\n")
+        line = data.draw(st.integers(0, len(lines) - 1))
+        operation = data.draw(st.sampled_from(["insert", "delete", "replace-line", "repeat-line", "truncate"]))
+        if operation == "insert":
+            text = text[:at] + data.draw(snippets) + text[at:]
+        elif operation == "delete":
+            text = text[:at] + text[end:]
+        elif operation == "replace-line":
+            text = "\n".join([*lines[:line], data.draw(snippets), *lines[line + 1 :]])
+        elif operation == "repeat-line":
+            text = "\n".join([*lines[: line + 1], *lines[line:]])
+        else:
+            text = text[:at]
+        files[rel] = text.encode("utf-8", errors="surrogateescape")
+    assert_pointed(check_files(files), files)
+
+
+def typed_value(spec: Field, body: str) -> st.SearchStrategy[Any]:
+    """Values near what the field expects (where the checks that could crash are), or anything at all."""
+    ids = st.sampled_from(IDS) | st.sampled_from(IDS).map(lambda i: i[:-1] + "x") | st.from_regex(r"\A[a-z0-9./-]{0,12}\Z")
+    near: dict[str, st.SearchStrategy[Any]] = {
+        "date": st.builds("{:04}-{:02}-{:02}".format, st.integers(0, 9999), st.integers(0, 99), st.integers(0, 99))
+        | st.from_regex(r"\A\d{1,5}(-\d{1,2}(-\d{1,2})?)?\Z")
+        | st.integers(-1, 99999),
+        "id": ids,
+        "slug": ids,
+        "ids": st.lists(ids, max_size=3),
+        "slugs": st.lists(ids, max_size=3),
+        "enum": st.sampled_from(spec.choices or ("x",)) | st.sampled_from(spec.choices or ("x",)).map(str.upper),
+        "url": st.sampled_from(["https://example.org/", "http://x", "https://", "javascript:alert(1)", "//x.org"])
+        | st.text(max_size=20).map(lambda t: "https://" + t),
+        "language": st.from_regex(r"\A[a-zA-Z]{1,4}(-[A-Za-z0-9]{1,9})?\Z"),
+        "wikidata": st.from_regex(r"\AQ?[0-9]{0,6}\Z"),
+        "bool": st.booleans() | st.sampled_from(["yes", "true", 1]),
+        "strings": st.lists(st.text(max_size=20), max_size=3),
+        "text": st.text(max_size=40) | st.sampled_from(TRICKY) | passages(body),
+    }
+    nested = NESTED.get(spec.type)
+    if nested:
+        items = st.fixed_dictionaries({}, optional={f.name: typed_value(f, body) for f in nested})
+        return st.lists(items, max_size=3) | values
+    return near.get(spec.type, values) | values
+
+
+def passages(body: str) -> st.SearchStrategy[str]:
+    """Passages of the body, so that statements are found and the archive goes on to render."""
+    return st.integers(0, max(0, len(body) - 1)).flatmap(
+        lambda at: st.integers(at + 1, len(body) + 1).map(lambda end: body[at:end])
+    )
+
+
+@SETTINGS
+@given(data=st.data())
+def test_any_value_in_any_field_gives_problems_never_exceptions(data: st.DataObject) -> None:
+    files = dict(FILES)
+    rel = data.draw(st.sampled_from(sorted(files)))
+    front, body = _split(files[rel].decode("utf-8"))
+    target: Any = front
+    fields = KINDS[KIND_OF_FOLDER[rel.split("/")[1]]].fields
+    if "statements" in front and data.draw(st.booleans()):
+        target = front["statements"][data.draw(st.integers(0, len(front["statements"]) - 1))]
+        fields = NESTED["statements"]
+    for _ in range(data.draw(st.integers(1, 3))):
+        spec = data.draw(st.sampled_from(fields))
+        if data.draw(st.integers(0, 5)) == 0:
+            target.pop(spec.name, None)
+        elif data.draw(st.integers(0, 5)) == 0:
+            target[data.draw(st.text(max_size=8))] = data.draw(values)
+        else:
+            target[spec.name] = data.draw(typed_value(spec, body))
+    if data.draw(st.booleans()):
+        body = data.draw(st.sampled_from(["", body + "\n", body])) + data.draw(snippets)
+    dumped = yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
+    files[rel] = f"---\n{dumped}---\n{body}".encode()
+    assert_pointed(check_files(files), files)
+
+
+def _split(text: str) -> tuple[dict[str, Any], str]:
+    _, front, body = text.split("---\n", 2)
+    data = yaml.safe_load(front)
+    assert isinstance(data, dict)
+    return data, body
+
+
+def test_the_golden_archive_is_clean_to_start_from() -> None:
+    assert check_files(dict(FILES)) == []
