@@ -66,7 +66,7 @@ class Graph:
     sources_of: dict[str, list[Source]] = field(
         default_factory=dict
     )  # "actor:x" / "agreement:x" / "demand:x" -> sources, newest first
-    demands_by: dict[str, list[Demand]] = field(default_factory=dict)
+    demands_by: dict[str, list[Demand]] = field(default_factory=dict)  # demands its record names it in `by`, or that it made
     demands_of: dict[str, list[Demand]] = field(default_factory=dict)
     stances: dict[str, list[Stance]] = field(default_factory=dict)  # actor id -> its stances on demands
     invoked: dict[str, list[tuple[Agreement, int]]] = field(default_factory=dict)  # actor id -> agreements its statements cite
@@ -164,14 +164,14 @@ def _link_mentions(graph: Graph) -> None:
 
 
 def _link_demands(graph: Graph) -> None:
-    demands_by: dict[str, list[Demand]] = defaultdict(list)
+    demands_by: dict[str, set[str]] = defaultdict(set)  # by its record's `by`, or made in its own statements
     demands_of: dict[str, list[Demand]] = defaultdict(list)
     agreement_demands: dict[str, set[str]] = defaultdict(set)
     demand_agreements: dict[str, set[str]] = defaultdict(set)
     related: dict[str, set[str]] = defaultdict(set)
     for demand in graph.demands.values():
         for actor_id in demand.by:
-            demands_by[actor_id].append(demand)
+            demands_by[actor_id].add(demand.id)
         for actor_id in demand.of:
             demands_of[actor_id].append(demand)
         for agreement_id in demand.agreements:
@@ -183,6 +183,8 @@ def _link_demands(graph: Graph) -> None:
                 related[other].add(demand.id)
     for demand_id, items in graph.positions.items():
         for position in items:
+            if position.role == "made":
+                demands_by[position.said.speaker.id].add(demand_id)
             for agreement_id in position.said.statement.cites:
                 agreement_demands[agreement_id].add(demand_id)
                 demand_agreements[demand_id].add(agreement_id)
@@ -190,7 +192,7 @@ def _link_demands(graph: Graph) -> None:
     def by_title(ids: set[str]) -> list[Demand]:
         return sorted((graph.demands[i] for i in ids), key=lambda d: d.title.casefold())
 
-    graph.demands_by = {k: sorted(v, key=lambda d: d.title.casefold()) for k, v in demands_by.items()}
+    graph.demands_by = {k: by_title(v) for k, v in demands_by.items()}
     graph.demands_of = {k: sorted(v, key=lambda d: d.title.casefold()) for k, v in demands_of.items()}
     graph.agreement_demands = {k: by_title(v) for k, v in agreement_demands.items()}
     graph.demand_agreements = {

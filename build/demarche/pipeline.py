@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,14 +72,9 @@ def generate_pages(project: Project) -> tuple[Graph, dict[str, str], list[Proble
     return graph, pages, problems
 
 
-def extra_renderers() -> list[Any]:
-    """Renderers beyond the record pages (redirects, feeds, open data, pictures): each adds pages."""
-    extras: list[Any] = []
-    extras.append(render_field_reference)
-    extras.append(render_redirects)
-    extras.append(render_feeds)
-    extras.append(render_open_data)
-    return extras
+def extra_renderers() -> list[Callable[[Renderer], None]]:
+    """Renderers beyond the record pages (field reference, redirects, feeds, open data): each adds pages."""
+    return [render_field_reference, render_redirects, render_feeds, render_open_data]
 
 
 def generate(project: Project) -> WriteReport:
