@@ -101,3 +101,10 @@ def test_a_record_that_cannot_be_read_does_not_make_others_fail(project: Callabl
     """nato.md is broken, but sources that refer to nato are not reported too: one mistake, one message."""
     p = project({"sources/actors/nato.md": "---\nname: NATO\nkind: [organization\n---\n"})
     assert [line.split(": error: ")[0] for line in problems_of(p)] == ["sources/actors/nato.md:3:7"]
+
+
+def test_a_former_id_that_is_the_records_own_id(project: Callable[..., Project]) -> None:
+    p = project({"sources/actors/nato.md": "---\nname: NATO\nkind: organization\nformer_ids: [nato]\n---\n"})
+    assert problems_of(p) == [
+        "sources/actors/nato.md:4:14: error: former id 'nato' is this record's own id | remove it from former_ids",
+    ]

@@ -350,7 +350,9 @@ def _check_former_ids(cleaned: list[tuple[RawRecord, dict[str, Any]]], ids: dict
         checker = _Checker(raw, problems)
         for i, old in enumerate(clean.get("former_ids") or ()):
             path = _raw_path(raw, ("former_ids", i))
-            if old in ids[raw.kind]:
+            if old == raw.file_id:
+                checker.error(path, "former-id-own", f"former id '{old}' is this record's own id", "remove it from former_ids")
+            elif old in ids[raw.kind]:
                 checker.error(
                     path,
                     "former-id-live",
