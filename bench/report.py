@@ -121,7 +121,8 @@ def _time_rows(sizes: dict[str, Row]) -> list[list[str]]:
         s = r["stages"][name]
         return f"{s['seconds']:.2f} s · {s['peak_mb']:.0f} MB"
 
-    rows = [[name, *(stage(r, name) for r in sizes.values())] for name in STAGES]
+    rows = [["load average (1 min) when the size began", *(str(r.get("load_average_at_start", "?")) for r in sizes.values())]]
+    rows += [[name, *(stage(r, name) for r in sizes.values())] for name in STAGES]
     rows.append(["**generation** (all of the above)", *(f"**{r['generation_seconds']:.1f} s**" for r in sizes.values())])
     rows.append(
         ["MkDocs build", *(f"{r['mkdocs']['seconds']:.1f} s · {r['mkdocs']['max_rss_mb']:.0f} MB" for r in sizes.values())]
@@ -156,8 +157,11 @@ def _site_rows(sizes: dict[str, Row]) -> list[list[str]]:
     site = [r["site"] for r in sizes.values()]
     return [
         [
-            "records: actors · agreements · demands · statements",
-            *(f"{r['actors']} · {r['agreements']} · {r['demands']} · {r['statements']:,}" for r in sizes.values()),
+            "records: actors · agreements · demands · statements · words per source",
+            *(
+                f"{r['actors']} · {r['agreements']} · {r['demands']} · {r['statements']:,} · {r['words_per_source']:,}"
+                for r in sizes.values()
+            ),
         ],
         ["pages (HTML files)", *(f"{s['pages']:,}" for s in site)],
         ["site size: all files · HTML", *(f"{s['total_mb']:.0f} MB · {s['html_mb']:.0f} MB" for s in site)],
@@ -200,3 +204,15 @@ def markdown(results: dict[str, Any]) -> str:
         )
     )
     return "\n\n".join(parts) + "\n"
+
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def into_readme(readme: str, tables: str) -> str:
+    """The README with the tables put between its bench markers, in place of what stood there."""
+    head, begin, rest = readme.partition(BEGIN)
+    _, end, tail = rest.partition(END)
+    if not (begin and end):
+        raise ValueError(f"the README has no {BEGIN} ... {END} markers")
+    return f"{head}{BEGIN}\n{tables.strip()}\n{END}{tail}"

@@ -4,6 +4,7 @@ python -m bench.run                       # N = 100, 1,000 and 5,000; writes ben
 python -m bench.run --sizes 100 1000      # (make bench SIZES="100 1000")
 python -m bench.run --profile 1000        # cProfile of generation at N = 1,000
 python -m bench.run --table bench/results/latest.json   # the tables again, from a results file
+python -m bench.run --table bench/results/latest.json --readme README.md   # and into the README's section
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate import Shape, add_one_source, edit_one_source, generate_project
-from bench.report import machine, markdown, targets
-from bench.stages import STAGES, Generation, generate, pages_showing, publish_measured, site_stats, traced_generate
+from bench.report import into_readme, machine, markdown, targets
+from bench.stages import STAGES, generate, pages_showing, publish_measured, site_stats, traced_generate
+from demarche.pipeline import Project
+from demarche.records import Archive
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_SIZES = (100, 1000, 5000)
@@ -52,34 +55,7 @@ def _by_section(docs: tuple[str, ...]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _stages(run: Generation, memory: Generation) -> dict[str, dict[str, float | None]]:
-    return {name: {"seconds": run.measures[name].seconds, "peak_mb": memory.measures[name].peak_mb} for name in STAGES}
-
-
-def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
-    """Every measure for one archive shape, from a fresh synthetic project."""
-    n = shape.sources
-    folder = work / f"n{n}"
-    shutil.rmtree(folder, ignore_errors=True)
-    start = time.perf_counter()
-    project = generate_project(folder, shape)
-    synthesis = time.perf_counter() - start
-    _say(f"N={n}: synthetic archive written in {synthesis:.1f} s")
-    first = generate(project, project.docs)
-    _say(f"N={n}: generation {first.seconds:.1f} s, {len(first.report.written)} files written; MkDocs build ...")
-    build = publish_measured(project.root)
-    stats = site_stats(project.root / "site")
-    _say(f"N={n}: MkDocs {build.seconds:.1f} s, {stats.pages} pages; second run ...")
-    second = generate(project, project.docs)
-    second_build = publish_measured(project.root)
-    memory = traced_generate(project)
-    edited = edit_one_source(project, shape)
-    after_edit = generate(project, project.docs)
-    showing = pages_showing(after_edit.pages, edited)
-    added = add_one_source(project, shape)
-    after_add = generate(project, project.docs)
-    _say(f"N={n}: done")
-    archive = first.archive
+def _records(archive: Archive) -> dict[str, int]:
     return {
         "sources": len(archive.sources),
         "actors": len(archive.actors),
@@ -87,32 +63,77 @@ def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
         "demands": len(archive.demands),
         "statements": sum(len(s.statements) for s in archive.sources),
         "words_per_source": round(sum(len(s.body.split()) for s in archive.sources) / max(1, len(archive.sources))),
+    }
+
+
+def _edit_one(project: Project, shape: Shape) -> dict[str, Any]:
+    edited = edit_one_source(project, shape)
+    run = generate(project, project.docs)
+    showing = pages_showing(run.pages, edited)
+    return {
+        "source": edited,
+        "files_written": list(run.report.written),
+        "pages_showing_it": len(showing),
+        "only_pages_showing_it": set(run.report.written) <= showing,
+    }
+
+
+def _add_one(project: Project, shape: Shape) -> dict[str, Any]:
+    added = add_one_source(project, shape)
+    written = generate(project, project.docs).report.written
+    return {"source": added, "files_written": len(written), "by_section": _by_section(written)}
+
+
+def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
+    """Every measure for one archive shape, from a fresh synthetic project.
+
+    No run's pages or records are kept while the next one is measured: `make site` starts each
+    build in a fresh process, and a heap still holding the last run makes every collection slower.
+    """
+    n = shape.sources
+    load_average = round(os.getloadavg()[0], 2)  # other work on the machine slows every number down
+    folder = work / f"n{n}"
+    shutil.rmtree(folder, ignore_errors=True)
+    start = time.perf_counter()
+    project = generate_project(folder, shape)
+    synthesis = time.perf_counter() - start
+    _say(f"N={n}: synthetic archive written in {synthesis:.1f} s")
+    first = generate(project, project.docs)
+    records, seconds, written = _records(first.archive), first.seconds, len(first.report.written)
+    times = {name: m.seconds for name, m in first.measures.items()}
+    del first
+    _say(f"N={n}: generation {seconds:.1f} s, {written} files written; MkDocs build ...")
+    build = publish_measured(project.root)
+    stats = site_stats(project.root / "site")
+    _say(f"N={n}: MkDocs {build.seconds:.1f} s, {stats.pages} pages; second run ...")
+    second = generate(project, project.docs)
+    second_seconds, second_written = second.seconds, len(second.report.written)
+    del second
+    second_build = publish_measured(project.root)
+    peaks = {name: m.peak_mb for name, m in traced_generate(project).measures.items()}
+    _say(f"N={n}: one source edited, one added ...")
+    edit, add = _edit_one(project, shape), _add_one(project, shape)
+    _say(f"N={n}: done")
+    return {
+        "load_average_at_start": load_average,
+        **records,
         "synthesis_seconds": synthesis,
-        "stages": _stages(first, memory),
-        "generation_seconds": first.seconds,
-        "files_written": len(first.report.written),
+        "stages": {name: {"seconds": times[name], "peak_mb": peaks[name]} for name in STAGES},
+        "generation_seconds": seconds,
+        "files_written": written,
         "mkdocs": asdict(build),
-        "build_seconds": first.seconds + build.seconds,
-        "per_source_ms": {"generation": 1000 * first.seconds / n, "build": 1000 * (first.seconds + build.seconds) / n},
+        "build_seconds": seconds + build.seconds,
+        "per_source_ms": {"generation": 1000 * seconds / n, "build": 1000 * (seconds + build.seconds) / n},
         "site": asdict(stats),
         "search_index_gz_bytes_per_source": stats.search_index_gz_kb * 1024 / n,
         "second_run": {
-            "files_written": len(second.report.written),
-            "generation_seconds": second.seconds,
+            "files_written": second_written,
+            "generation_seconds": second_seconds,
             "mkdocs_seconds": second_build.seconds,
-            "build_seconds": second.seconds + second_build.seconds,
+            "build_seconds": second_seconds + second_build.seconds,
         },
-        "edit_one_source": {
-            "source": edited,
-            "files_written": list(after_edit.report.written),
-            "pages_showing_it": len(showing),
-            "only_pages_showing_it": set(after_edit.report.written) <= showing,
-        },
-        "add_one_source": {
-            "source": added,
-            "files_written": len(after_add.report.written),
-            "by_section": _by_section(after_add.report.written),
-        },
+        "edit_one_source": edit,
+        "add_one_source": add,
     }
 
 
@@ -128,6 +149,7 @@ def profile(n: int, work: Path, out: Path | None) -> str:
     stats.sort_stats("tottime").print_stats(25)
     stats.sort_stats("cumulative").print_stats(40)
     if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text.getvalue(), encoding="utf-8")
     return text.getvalue()
 
@@ -141,9 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="where to build the synthetic projects (default: a temporary folder)")
     parser.add_argument("--profile", type=int, metavar="N", help="profile generation at size N instead of benchmarking")
     parser.add_argument("--table", type=Path, metavar="JSON", help="print the tables of a results file and stop")
+    parser.add_argument("--readme", type=Path, metavar="README", help="with --table: put the tables into README's bench section")
     args = parser.parse_args(argv)
     if args.table:
-        print(markdown(json.loads(args.table.read_text(encoding="utf-8"))))
+        tables = markdown(json.loads(args.table.read_text(encoding="utf-8")))
+        if args.readme:
+            args.readme.write_text(into_readme(args.readme.read_text(encoding="utf-8"), tables), encoding="utf-8")
+        print(tables)
         return 0
     with tempfile.TemporaryDirectory(prefix="demarche-bench-") as tmp:
         work = args.work or Path(tmp)

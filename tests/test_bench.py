@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from pathlib import Path
 
 import pytest
 from bench.generate import Shape, add_one_source, archive_files, edit_one_source, generate_project
-from bench.report import machine, markdown, targets
+from bench.report import into_readme, machine, markdown, targets
 from bench.run import bench_size
 from bench.stages import STAGES, generate, pages_showing
 
@@ -73,3 +74,10 @@ def test_one_size_is_measured_end_to_end(tmp_path: Path) -> None:
     measured_on = machine() | {"load_average_after": [0.0]}
     text = markdown({"machine": measured_on, "sizes": {"5": result}, "targets": rows})
     assert "| N = 5 |" in text and "| N = 5: a second run writes no file | 0 written | yes |" in text
+
+
+def test_the_tables_replace_what_stood_between_the_readme_markers() -> None:
+    readme = "# Title\n\n<!-- bench:begin -->\nold table\n<!-- bench:end -->\n\nAfter.\n"
+    assert into_readme(readme, "| new |\n") == "# Title\n\n<!-- bench:begin -->\n| new |\n<!-- bench:end -->\n\nAfter.\n"
+    with pytest.raises(ValueError, match=re.escape("the README has no <!-- bench:begin --> ... <!-- bench:end --> markers")):
+        into_readme("# Title\n", "| new |")
