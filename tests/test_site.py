@@ -69,3 +69,17 @@ def test_no_request_to_another_host(site: Path) -> None:
 def test_edit_link_points_at_the_record_in_sources(site: Path) -> None:
     page = html(site, "actors/sergei-lavrov")
     assert re.search(r'href="[^"]+/edit/main/sources/actors/sergei-lavrov\.md"[^>]*rel="edit"', page)
+
+
+def test_a_second_build_with_nothing_changed_skips_mkdocs(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "again", golden_files())
+    _, first = build(project)
+    index = project.root / "site" / "index.html"
+    built_at = index.stat().st_mtime_ns
+    report, second = build(project)
+    assert (first, second, report.written) == (True, False, ())
+    assert index.stat().st_mtime_ns == built_at
+    (project.root / "docs" / "about.md").write_text("# About\n\nChanged.\n", encoding="utf-8")
+    _, third = build(project)
+    assert third is True
+    assert "Changed." in (project.root / "site" / "about" / "index.html").read_text(encoding="utf-8")

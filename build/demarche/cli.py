@@ -48,9 +48,12 @@ def main(argv: list[str] | None = None) -> int:
             report = generate(project)
             print(f"generated: {len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed")
         elif args.command == "build":
-            report = build(project)
+            report, published = build(project)
             print(f"generated: {len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed")
-            print(f"site built in {project.root / 'site'}")
+            if published:
+                print(f"site built in {project.root / 'site'}")
+            else:
+                print(f"site in {project.root / 'site'} is up to date: nothing MkDocs reads has changed")
         elif args.command == "serve":
             from demarche.serve import serve
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -82,18 +85,51 @@ def generate(project: Project) -> WriteReport:
     return write_pages(project.docs, dict(pages))
 
 
-def build(project: Project) -> WriteReport:
-    """Generate, then publish; if MkDocs fails, docs/ is put back as it was, to match the site still published."""
+def build(project: Project) -> tuple[WriteReport, bool]:
+    """Generate, then publish; if MkDocs fails, docs/ is put back as it was, to match the site still published.
+
+    Returns the write report and whether MkDocs ran: when nothing MkDocs reads has changed since the
+    last successful build (see `site_inputs`), the site in site/ is already what it would build.
+    """
     before: dict[str, str | bytes] = {
         rel: (project.docs / rel).read_bytes() for rel in read_manifest(project.docs) if (project.docs / rel).is_file()
     }
     report = generate(project)
+    stamp = project.root / "site" / SITE_STAMP
+    inputs = site_inputs(project)
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == inputs:
+        return report, False
     try:
         publish(project.root)
     except PublishError:
         write_pages(project.docs, before)
         raise
-    return report
+    stamp.write_text(inputs, encoding="utf-8")
+    return report, True
+
+
+SITE_STAMP = ".demarche-stamp"  # in site/, written after a successful build
+
+
+def site_inputs(project: Project) -> str:
+    """A fingerprint of everything MkDocs reads: docs/, overrides/, mkdocs.yml, the environment it reads, its version.
+
+    Files are fingerprinted by path, size and modification time, which the write stage leaves alone
+    for every page whose bytes did not change.
+    """
+    digest = hashlib.sha256()
+    files = [project.config_file]
+    for folder in (project.docs, project.root / "overrides"):
+        if folder.is_dir():
+            files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
+    for path in files:
+        info = path.stat()
+        digest.update(f"{path.relative_to(project.root).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    for name in sorted(k for k in os.environ if k.startswith("DEMARCHE_")):
+        digest.update(f"{name}={os.environ[name]}\n".encode())
+    for package in ("mkdocs", "mkdocs-material"):
+        digest.update(f"{package}=={metadata.version(package)}\n".encode())
+    return digest.hexdigest()
 
 
 __all__ = ["Project", "Renderer", "build", "check", "generate", "generate_pages"]
