@@ -134,6 +134,13 @@ class Renderer:
         html = self.env.get_template(template).render(L=Linker(doc, self.site), g=self.graph, site=self.site, doc=doc, **context)
         self.pages[doc] = html
 
+    def continued(self, items: Sequence[Any], doc: str, rest_base: str, kind: str, title: str) -> Pager:
+        """Paginate a record page's long list: render its further pages, return the first for the record page."""
+        pagers = paginate(items, doc, rest_base)
+        for pager in pagers[1:]:
+            self.page(pager.docs[pager.number - 1], "listing.md.j2", pager=pager, parent=doc, kind=kind, title=title)
+        return pagers[0]
+
     def listing(self, items: Sequence[Any], first_doc: str, rest_base: str, template: str, **context: Any) -> None:
         """Render a record page whose long list continues on further pages."""
         pagers = paginate(items, first_doc, rest_base)
@@ -202,33 +209,15 @@ def _render_actors(r: Renderer) -> None:
     for actor in g.archive.actors:
         doc = doc_path("actor", actor.id)
         said = g.said_by.get(actor.id, [])
-        stmt_pagers = paginate(said, doc, f"actors/{actor.id}/statements")
-        for pager in stmt_pagers[1:]:
-            r.page(
-                pager.docs[pager.number - 1],
-                "listing.md.j2",
-                pager=pager,
-                parent=doc,
-                kind="said",
-                title=f"Statements by {actor.name}",
-            )
+        statements = r.continued(said, doc, f"actors/{actor.id}/statements", "said", f"Statements by {actor.name}")
         sources = g.sources_of.get(f"actor:{actor.id}", [])
-        src_pagers = paginate(sources, doc, f"actors/{actor.id}/sources")
-        for pager in src_pagers[1:]:
-            r.page(
-                pager.docs[pager.number - 1],
-                "listing.md.j2",
-                pager=pager,
-                parent=doc,
-                kind="source",
-                title=f"Sources that mention {actor.name}",
-            )
+        sources_page = r.continued(sources, doc, f"actors/{actor.id}/sources", "source", f"Sources that mention {actor.name}")
         r.page(
             doc,
             "actor.md.j2",
             actor=actor,
-            statements=stmt_pagers[0],
-            sources=src_pagers[0],
+            statements=statements,
+            sources=sources_page,
             part_of=g.actors.get(actor.part_of or ""),
             members=[g.actors[m] for m in actor.members],
             parts=parts.get(actor.id, []),
@@ -248,33 +237,19 @@ def _render_agreements(r: Renderer) -> None:
     for agreement in g.archive.agreements:
         doc = doc_path("agreement", agreement.id)
         citations = g.citations.get(agreement.id, [])
-        pagers = paginate(citations, doc, f"agreements/{agreement.id}/statements")
-        for pager in pagers[1:]:
-            r.page(
-                pager.docs[pager.number - 1],
-                "listing.md.j2",
-                pager=pager,
-                parent=doc,
-                kind="said",
-                title=f"Statements that invoke {agreement.title}",
-            )
+        citation_page = r.continued(
+            citations, doc, f"agreements/{agreement.id}/statements", "said", f"Statements that invoke {agreement.title}"
+        )
         sources = g.sources_of.get(f"agreement:{agreement.id}", [])
-        src_pagers = paginate(sources, doc, f"agreements/{agreement.id}/sources")
-        for pager in src_pagers[1:]:
-            r.page(
-                pager.docs[pager.number - 1],
-                "listing.md.j2",
-                pager=pager,
-                parent=doc,
-                kind="source",
-                title=f"Sources that mention {agreement.title}",
-            )
+        sources_page = r.continued(
+            sources, doc, f"agreements/{agreement.id}/sources", "source", f"Sources that mention {agreement.title}"
+        )
         r.page(
             doc,
             "agreement.md.j2",
             agreement=agreement,
-            citations=pagers[0],
-            sources=src_pagers[0],
+            citations=citation_page,
+            sources=sources_page,
             parties=[g.actors[p] for p in agreement.parties],
             demands=g.agreement_demands.get(agreement.id, []),
             picture=svg.neighbourhood(doc, agreement.title, svg.agreement_groups(g, agreement)),
@@ -289,22 +264,15 @@ def _render_demands(r: Renderer) -> None:
     for demand in g.archive.demands:
         doc = doc_path("demand", demand.id)
         positions = g.positions.get(demand.id, [])
-        pagers = paginate(positions, doc, f"demands/{demand.id}/statements")
-        for pager in pagers[1:]:
-            r.page(
-                pager.docs[pager.number - 1],
-                "listing.md.j2",
-                pager=pager,
-                parent=doc,
-                kind="position",
-                title=f"Statements on {demand.title}",
-            )
+        position_page = r.continued(
+            positions, doc, f"demands/{demand.id}/statements", "position", f"Statements on {demand.title}"
+        )
         counts = {role: sum(1 for p in positions if p.role == role) for role in ("made", "supported", "rejected")}
         r.page(
             doc,
             "demand.md.j2",
             demand=demand,
-            positions=pagers[0],
+            positions=position_page,
             counts=counts,
             by=[g.actors[a] for a in demand.by],
             of=[g.actors[a] for a in demand.of],
