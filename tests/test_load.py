@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from demarche.load import load_file
 
 
@@ -34,3 +36,25 @@ def test_never_constructs_python_objects() -> None:
     _, problems = load_file("source", raw, "x.md")
     assert [p.code for p in problems] == ["yaml"]
     assert problems[0].line == 2
+
+
+def test_libyaml_and_the_python_loader_give_the_same_nodes_and_marks() -> None:
+    import yaml
+
+    from demarche.load import _Loader
+
+    def shape(node: yaml.Node) -> object:
+        mark = (node.tag, node.start_mark.index, node.start_mark.line, node.start_mark.column)
+        if isinstance(node, yaml.MappingNode):
+            return (mark, [(shape(k), shape(v)) for k, v in node.value])
+        if isinstance(node, yaml.SequenceNode):
+            return (mark, [shape(v) for v in node.value])
+        return (mark, node.value)
+
+    root = Path(__file__).resolve().parent.parent / "sources"
+    for path in sorted(root.rglob("*.md")):
+        front = path.read_text(encoding="utf-8").split("\n---\n", 1)[0].removeprefix("---\n") + "\n"
+        fast = yaml.compose(front, Loader=yaml.CSafeLoader)
+        slow = yaml.compose(front, Loader=_Loader)
+        assert fast is not None and slow is not None
+        assert shape(fast) == shape(slow), path

@@ -251,7 +251,7 @@ def _parse_front_matter(front: str, record: RawRecord) -> list[Problem]:
         return [Problem(record.path, at[0], at[1], "error", "yaml", message, hint)]
 
     try:
-        node = yaml.compose(front, Loader=_Loader)
+        node = _compose(front)
     except _Refused as exc:
         return fail(lines.at(exc.index), exc.message, exc.hint)
     except yaml.MarkedYAMLError as exc:
@@ -283,6 +283,41 @@ def _explain(exc: yaml.MarkedYAMLError, lines: _Lines) -> tuple[Position, str, s
             return (lines.at(mark.index) if mark else (2, 1)), f"malformed YAML: {message}", hint
     mark = exc.problem_mark or exc.context_mark
     return (lines.at(mark.index) if mark else (2, 1)), f"malformed YAML: {exc.problem or exc.context}", _YAML_HINT
+
+
+def _compose(front: str) -> yaml.Node | None:
+    """Compose with libyaml when it is there and the text is plain; otherwise, or on any error, with _Loader.
+
+    libyaml is about five times faster and gives the same nodes and marks; the pure-Python loader
+    gives the refusals (anchors, aliases, deep nesting) and the error messages contributors read.
+    """
+    if _FAST is not None and _plain_structure(front, _FAST):
+        try:
+            return yaml.compose(front, Loader=_FAST)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(front, Loader=_Loader)
+
+
+_FAST = getattr(yaml, "CSafeLoader", None)
+
+
+def _plain_structure(front: str, loader: type[yaml.CSafeLoader]) -> bool:
+    """True when libyaml's events show no anchor, alias or nesting deeper than MAX_DEPTH (it is never composed otherwise)."""
+    depth = 0
+    try:
+        for event in yaml.parse(front, Loader=loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return False
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth >= MAX_DEPTH:
+                    return False
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return False
+    return True
 
 
 class _Refused(Exception):
