@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +12,7 @@ from demarche.link import link
 from demarche.pipeline import Project, build, check, generate, generate_pages
 from demarche.redirects import Redirect, redirect_page, render_redirects
 from demarche.render import Renderer, SiteInfo, environment
+from tests.browser.conftest import serving
 from tests.test_validate import problems_of
 
 NATO_RENAMED = "---\nname: NATO\nkind: organization\nformer_ids: [north-atlantic-alliance, otan]\n---\nThe Alliance.\n"
@@ -156,13 +154,8 @@ def test_the_built_site_redirects_and_keeps_redirects_out_of_search_and_sitemap(
 
 @pytest.fixture(scope="module")
 def served(built: Path) -> Iterator[str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(built) as url:
+        yield url
 
 
 @pytest.mark.browser
