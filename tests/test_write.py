@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from demarche.write import WriteError, write_pages
+from demarche.write import WriteError, undo, write_pages
 
 
 def test_removes_stale_generated_pages_but_never_hand_written_ones(tmp_path: Path) -> None:
@@ -31,3 +31,15 @@ def test_refuses_paths_outside_docs(tmp_path: Path) -> None:
     with pytest.raises(WriteError, match="outside"):
         write_pages(docs, {"../../etc/passwd.md": "x"})
     assert not (tmp_path / "etc").exists()
+
+
+def test_undo_puts_back_what_a_write_changed(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_pages(docs, {"actors/a.md": "A", "actors/b.md": "B"})
+    before = {p.relative_to(docs).as_posix(): p.read_bytes() for p in docs.rglob("*") if p.is_file()}
+    report = write_pages(docs, {"actors/a.md": "A2", "sources/c.md": "C"})
+    undo(docs, report)
+    after = {p.relative_to(docs).as_posix(): p.read_bytes() for p in docs.rglob("*") if p.is_file()}
+    assert after == before
+    assert not (docs / "sources").exists()

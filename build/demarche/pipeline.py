@@ -23,7 +23,7 @@ from demarche.redirects import render_redirects
 from demarche.render import Renderer, SiteInfo, render_site
 from demarche.schema_doc import render_field_reference
 from demarche.validate import validate
-from demarche.write import WriteReport, read_manifest, write_pages
+from demarche.write import WriteReport, undo, write_pages
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,6 @@ def build(project: Project) -> tuple[WriteReport, bool]:
     Returns the write report and whether MkDocs ran: when nothing MkDocs reads has changed since the
     last successful build (see `site_inputs`), the site in site/ is already what it would build.
     """
-    before: dict[str, str | bytes] = {
-        rel: (project.docs / rel).read_bytes() for rel in read_manifest(project.docs) if (project.docs / rel).is_file()
-    }
     report = generate(project)
     stamp = project.root / "site" / SITE_STAMP
     inputs = site_inputs(project)
@@ -102,7 +99,7 @@ def build(project: Project) -> tuple[WriteReport, bool]:
     try:
         publish(project.root)
     except PublishError:
-        write_pages(project.docs, before)
+        undo(project.docs, report)
         raise
     stamp.write_text(inputs, encoding="utf-8")
     return report, True
