@@ -316,10 +316,3 @@ def _render_timeline(r: Renderer) -> None:
         latest=g.timeline[-PAGE_SIZE:],
         picture=svg.timeline(g, "timeline.md"),
     )
-
-
-def render_path_check(pages: dict[str, str]) -> None:
-    """Refuse page paths that could leave docs/ (ids are checked earlier; this is the last guard)."""
-    for doc in pages:
-        if doc.startswith("/") or ".." in doc.split("/") or "\\" in doc:
-            raise ValueError(f"refusing to write outside docs/: {doc}")
