@@ -10,24 +10,25 @@ import datetime as dt
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from demarche import htmlcheck
 from demarche.load import RawRecord
 from demarche.problems import Problem
 from demarche.quotes import closest_passage, find_quote, normalise
 from demarche.records import Actor, Agreement, Archive, Demand, Role, Source, Statement
 from demarche.schema import ID_MAX, KINDS, NESTED, PLACEHOLDER, Field
 from demarche.slug import is_id, slugify
+from demarche.text import md
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 _WIKIDATA = re.compile(r"Q[1-9][0-9]*")
 _MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(")
-_MD_LINK = re.compile(r"\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)")
-_MD_REFDEF = re.compile(r"^ {0,3}\[[^\[\]]*\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE)
-_SAFE_SCHEMES = ("http", "https", "mailto")
+_USERINFO = re.compile(r"(//)[^/?#\\@]*@")
+_USERINFO_HINT = "remove the 'name:password@' part: a reader's browser would send it"
 
 
 class _Checker:
@@ -132,10 +133,7 @@ class _Checker:
         if kind == "date":
             return self._check_date(text, spec, path)
         if kind == "url":
-            if not _is_web_url(text):
-                self.error(path, "bad-url", f"'{spec.name}' must be an http or https address, not '{text[:60]}'")
-                return None
-            return text
+            return self._check_url(text, spec, path)
         if kind == "language" and not _LANGUAGE.fullmatch(text):
             self.error(path, "bad-value", f"'{text}' is not a language code", "use a code such as en, ru, uk, de")
             return None
@@ -144,6 +142,20 @@ class _Checker:
             return None
         if kind == "text" and spec.name != "quote":
             return " ".join(text.split())
+        return text
+
+    def _check_url(self, text: str, spec: Field, path: tuple[str | int, ...]) -> str | None:
+        if not _is_web_url(text):
+            self.error(path, "bad-url", f"'{spec.name}' must be an http or https address, not '{text[:60]}'")
+            return None
+        if htmlcheck.refusal(text) == "userinfo":
+            self.error(
+                path,
+                "bad-url",
+                f"'{spec.name}' must not carry a user name or password: '{_masked(text)[:60]}'",
+                _USERINFO_HINT,
+            )
+            return None
         return text
 
     def _check_date(self, text: str, spec: Field, path: tuple[str | int, ...]) -> str | None:
@@ -177,6 +189,11 @@ def _is_web_url(text: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _masked(url: str) -> str:
+    """A URL as a message shows it: a user name or password it carries is not repeated."""
+    return _USERINFO.sub(r"\1***@", url)
 
 
 def _show(value: Any) -> str:
@@ -372,12 +389,16 @@ def _check_former_ids(cleaned: list[tuple[RawRecord, dict[str, Any]]], ids: dict
 
 def _build_archive(cleaned: list[tuple[RawRecord, dict[str, Any]]], problems: list[Problem]) -> Archive:
     built: dict[str, list[Any]] = defaultdict(list)
+    sources: dict[str, Source] = {}
     for raw, clean in cleaned:
         if not is_id(raw.file_id) or any(k not in clean for k in _required(raw.kind)):
             continue
         builder = {"source": _build_source, "actor": _build_actor, "agreement": _build_agreement, "demand": _build_demand}
-        built[raw.kind].append(builder[raw.kind](raw, clean, problems))
-    _check_body_links(cleaned, problems)
+        record = builder[raw.kind](raw, clean, problems)
+        built[raw.kind].append(record)
+        if isinstance(record, Source):
+            sources[raw.path] = record
+    _check_links(cleaned, sources, problems)
     return Archive(
         sources=tuple(sorted(built["source"], key=lambda s: (s.date, s.id))),
         actors=tuple(sorted(built["actor"], key=lambda a: a.id)),
@@ -402,24 +423,24 @@ def _build_actor(raw: RawRecord, clean: dict[str, Any], problems: list[Problem])
     )
     fields = _common(clean, "aliases", "part_of", "members", "wikidata", "former_ids")
     return Actor(
-        id=raw.file_id, path=raw.path, name=clean["name"], kind=clean["kind"], body=raw.body.strip(), roles=roles, **fields
+        id=raw.file_id, path=raw.path, name=clean["name"], kind=clean["kind"], body=_page_body(raw)[0], roles=roles, **fields
     )
 
 
 def _build_agreement(raw: RawRecord, clean: dict[str, Any], problems: list[Problem]) -> Agreement:
     fields = _common(clean, "date", "parties", "aliases", "url", "status", "former_ids")
-    return Agreement(id=raw.file_id, path=raw.path, title=clean["title"], kind=clean["kind"], body=raw.body.strip(), **fields)
+    return Agreement(id=raw.file_id, path=raw.path, title=clean["title"], kind=clean["kind"], body=_page_body(raw)[0], **fields)
 
 
 def _build_demand(raw: RawRecord, clean: dict[str, Any], problems: list[Problem]) -> Demand:
     fields = _common(clean, "status", "agreements", "related", "former_ids")
     return Demand(
-        id=raw.file_id, path=raw.path, title=clean["title"], by=clean["by"], of=clean["of"], body=raw.body.strip(), **fields
+        id=raw.file_id, path=raw.path, title=clean["title"], by=clean["by"], of=clean["of"], body=_page_body(raw)[0], **fields
     )
 
 
 def _build_source(raw: RawRecord, clean: dict[str, Any], problems: list[Problem]) -> Source:
-    body = raw.body.strip("\n")
+    body = _page_body(raw)[0]
     statements = _build_statements(raw, clean, body, problems)
     fields = _common(
         clean,
@@ -509,33 +530,90 @@ def statement_anchor(speaker: str, quote: str) -> str:
     return "-".join(part for part in (slugify(speaker, max_length=30), words) if part)
 
 
-def _check_body_links(cleaned: list[tuple[RawRecord, dict[str, Any]]], problems: list[Problem]) -> None:
-    """Links in a body may go to the web only; images are refused, since the site loads nothing from other hosts.
+def _page_body(raw: RawRecord) -> tuple[str, int]:
+    """A record's body as its page shows it, and where that starts in raw.body.
 
-    Every '](' and every reference definition counts as a link, whatever its text holds, so
-    nested brackets or a line break in the link text cannot slip a link past this check.
+    A source keeps the indentation of its first line (its text as published, code blocks too);
+    other bodies are short descriptions, trimmed.
     """
+    trim = "\n" if raw.kind == "source" else None
+    start = raw.body.lstrip(trim)
+    return start.rstrip(trim), len(raw.body) - len(start)
+
+
+def _check_links(cleaned: list[tuple[RawRecord, dict[str, Any]]], sources: dict[str, Source], problems: list[Problem]) -> None:
+    """Every URL that a record would put on a page must be safe: see htmlcheck. Images are refused outright."""
     for raw, _ in cleaned:
         lines: list[int] = []
-        images = list(_MD_IMAGE.finditer(raw.body))
-        image_targets = {m.end() - 2 for m in images}
-        for m in images:
-            problems.append(
-                _body_problem(
-                    raw,
-                    lines,
-                    m.start(),
-                    "image",
-                    "images are not allowed in a text",
-                    "the site loads nothing from other hosts; describe the image in words",
-                )
-            )
-        targets = [(m.start(), m.group(1)) for m in _MD_LINK.finditer(raw.body) if m.start() not in image_targets]
-        targets += [(m.start(), m.group(1)) for m in _MD_REFDEF.finditer(raw.body)]
-        for at, target in sorted(targets):
-            if not _safe_target(target):
-                message = f"link to '{target[:60]}': links in a text may go to http(s) or mailto addresses only"
-                problems.append(_body_problem(raw, lines, at, "unsafe-link", message))
+        _check_images(raw, lines, problems)
+        _check_body_links(raw, sources.get(raw.path), lines, problems)
+        _check_field_links(raw, problems)
+
+
+def _check_images(raw: RawRecord, lines: list[int], problems: list[Problem]) -> None:
+    """Images are refused wherever written, as the site loads nothing from other hosts."""
+    for m in _MD_IMAGE.finditer(raw.body):
+        problems.append(_body_problem(raw, lines, m.start(), "image", _IMAGE, _IMAGE_HINT))
+
+
+_IMAGE = "images are not allowed in a text"
+_IMAGE_HINT = "the site loads nothing from other hosts; describe the image in words"
+
+
+def _check_body_links(raw: RawRecord, source: Source | None, lines: list[int], problems: list[Problem]) -> None:
+    """The body rendered as its page renders it; each refused URL reported where it is written (a definition's line)."""
+    body, offset = _page_body(raw)
+    marks = htmlcheck.source_marks(source) if source else []
+    for link in htmlcheck.unsafe_links(body, marks):
+        code, message, hint = _link_problem(link.written, link.reason)
+        problems.append(_body_problem(raw, lines, offset + link.start, code, message, hint))
+
+
+def _link_problem(written: str, reason: str) -> tuple[str, str, str]:
+    """The code, message and hint for a refused link."""
+    shown = _masked(written)[:60]
+    if reason == "userinfo":
+        return (
+            "unsafe-link",
+            f"link to '{shown}': a link must not carry a user name or password",
+            _USERINFO_HINT,
+        )
+    if reason == "load":
+        return "image", _IMAGE, _IMAGE_HINT
+    hint = "write the address without the angle brackets" if written.startswith("<") else ""
+    return "unsafe-link", f"link to '{shown}': links in a text may go to http(s) or mailto addresses only", hint
+
+
+def _check_field_links(raw: RawRecord, problems: list[Problem]) -> None:
+    """Text fields go into pages as inline Markdown through text.md; what that makes of them is judged too."""
+    checker = _Checker(raw, problems)
+    for path, value in _markdown_values(raw.data, KINDS[raw.kind].fields, ()):
+        for url, _ in htmlcheck.unsafe_urls(md(value)):
+            name = next(part for part in reversed(path) if isinstance(part, str))
+            checker.error(path, "unsafe-link", f"'{name}' would put a link to '{_masked(url)[:60]}' on its page", _NO_LINK)
+
+
+_NO_LINK = "a field is shown as plain text: write the address in 'url' or in the text"
+
+
+def _markdown_values(
+    data: Any, fields: tuple[Field, ...], path: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every text value of a record that a page shows as Markdown, with its path."""
+    if not isinstance(data, dict):
+        return
+    for spec in fields:
+        value = data.get(spec.name)
+        if value is None:
+            continue
+        if spec.type in NESTED and isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from _markdown_values(item, NESTED[spec.type], (*path, spec.name, i))
+        elif spec.type in ("text", "string"):
+            if isinstance(value, str):
+                yield (*path, spec.name), value
+        elif spec.type == "strings" and isinstance(value, list):
+            yield from (((*path, spec.name, i), item) for i, item in enumerate(value) if isinstance(item, str))
 
 
 def _body_problem(raw: RawRecord, lines: list[int], index: int, code: str, message: str, hint: str = "") -> Problem:
@@ -544,8 +622,3 @@ def _body_problem(raw: RawRecord, lines: list[int], index: int, code: str, messa
         lines.extend([0, *(m.end() for m in re.finditer("\n", raw.body))])
     line = bisect.bisect_right(lines, index)
     return Problem(raw.path, raw.body_line + line - 1, index - lines[line - 1] + 1, "error", code, message, hint)
-
-
-def _safe_target(target: str) -> bool:
-    scheme = urlsplit(target).scheme.lower() if ":" in target else ""
-    return scheme in _SAFE_SCHEMES and (scheme == "mailto" or _is_web_url(target))

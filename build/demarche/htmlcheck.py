@@ -1,0 +1,339 @@
+"""What a page will carry: Markdown rendered as MkDocs renders it, and every URL in the result judged.
+
+A pattern over Markdown cannot know what Python-Markdown will make a link of: it reads reference
+definitions inside block quotes, list items, admonitions and details, and each extension adds
+syntax of its own. So a text is rendered with the site's own extensions (declared here once; a
+test holds mkdocs.yml to this declaration) and its links are taken from the HTML that comes out.
+A refused link is then traced back to where its URL is written, which for a reference link is
+the definition, not the use.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.entities import html5
+from html.parser import HTMLParser
+
+import markdown
+
+from demarche.records import Source, Span
+from demarche.text import body_markdown
+
+# The extensions MkDocs renders every page with: its built-in ones (toc, tables, fenced_code), then
+# mkdocs.yml's markdown_extensions, with their settings. tests/test_link_safety.py compares these with
+# what MkDocs itself reads from mkdocs.yml, so the two cannot drift apart.
+MARKDOWN_EXTENSIONS = ("toc", "tables", "fenced_code", "md_in_html", "admonition", "pymdownx.details")
+MARKDOWN_CONFIGS: dict[str, dict[str, object]] = {"toc": {"permalink": True}}
+
+# Under these extensions a text yields a URL other than a heading's '#' permalink only if it holds
+# '](' (an inline link), ']:' (a reference definition, which every reference link needs) or '<' (an
+# autolink or raw HTML), so a text with none of them need not be rendered. An extension outside this
+# set (magiclink, attr_list, footnotes...) may link without them: then every text is rendered.
+_FAST_PATH_EXTENSIONS = frozenset({"toc", "tables", "fenced_code", "md_in_html", "admonition", "pymdownx.details"})
+_FAST_PATH = frozenset(MARKDOWN_EXTENSIONS) <= _FAST_PATH_EXTENSIONS
+
+URL_ATTRIBUTES = frozenset(
+    {
+        "href",
+        "src",
+        "srcset",
+        "action",
+        "formaction",
+        "xlink:href",
+        "poster",
+        "data",
+        "cite",
+        "background",
+        "longdesc",
+        "usemap",
+        "ping",
+        "icon",
+        "manifest",
+        "codebase",
+        "archive",
+        "classid",
+        "profile",
+        "lowsrc",
+        "dynsrc",
+    }
+)
+# Attributes whose URL the browser fetches by itself: the site loads nothing from other hosts.
+LOAD_ATTRIBUTES = frozenset(
+    {
+        "src",
+        "srcset",
+        "poster",
+        "data",
+        "background",
+        "icon",
+        "manifest",
+        "codebase",
+        "archive",
+        "classid",
+        "lowsrc",
+        "dynsrc",
+        "ping",
+    }
+)
+_ENDS = "".join(map(chr, range(0x21)))  # C0 controls and space: browsers strip them from both ends of a URL
+_TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")  # and remove these anywhere in it
+_SCHEME_END = re.compile(r"[/?#\\]")
+_TWO_SLASHES = ("//", "\\\\", "/\\", "\\/")  # browsers read a backslash as a slash in web URLs
+
+Mark = tuple[Span, str, str]  # a quoted passage as text.body_markdown marks it: span, anchor, label
+
+
+@dataclass(frozen=True)
+class Url:
+    tag: str
+    attribute: str
+    value: str  # as a browser reads it: HTML entities decoded once
+
+    @property
+    def load(self) -> bool:
+        return self.attribute in LOAD_ATTRIBUTES
+
+
+@dataclass(frozen=True, order=True)
+class UnsafeLink:
+    start: int  # where the URL is written in the text
+    written: str  # the URL as written there (as the page carries it, when it could not be found)
+    reason: str  # "scheme" | "userinfo" | "load"
+
+
+def refusal(url: str, load: bool = False) -> str:
+    """Why a page must not carry this URL ('' when it may): 'scheme', 'userinfo' or 'load'.
+
+    A page may link to http(s) addresses with a host, mailto and its own site (no scheme); it may
+    load only from its own site. The URL is judged as a browser reads it, then with HTML entities
+    decoded once more and with backslashes left out, so that neither can hide a scheme that a
+    later decoding (or another Markdown version's unescaping) would reveal.
+    """
+    views = (url, html.unescape(url), url.replace("\\", ""))
+    return next((reason for view in dict.fromkeys(views) if (reason := _refusal(view, load))), "")
+
+
+def _refusal(url: str, load: bool) -> str:
+    clean = url.strip(_ENDS).translate(_TAB_AND_NEWLINES)
+    head = _SCHEME_END.split(clean, maxsplit=1)[0]
+    scheme, colon, _ = head.partition(":")
+    if colon:  # a colon before any '/', '?' or '#': a scheme, whatever else the text is
+        scheme = scheme.lower()
+        if scheme == "mailto" and not load:
+            return ""
+        rest = clean[len(scheme) + 1 :]
+        if scheme not in ("http", "https") or rest[:2] not in _TWO_SLASHES:
+            return "scheme"
+    elif clean[:2] in _TWO_SLASHES:  # another host, on the page's own scheme
+        rest = clean
+    else:
+        return ""
+    authority = _SCHEME_END.split(rest.lstrip("/\\"), maxsplit=1)[0]
+    if "@" in authority:
+        return "userinfo"
+    if not authority.split(":")[0]:
+        return "scheme"
+    return "load" if load else ""
+
+
+class _UrlParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[Url] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in URL_ATTRIBUTES and value is not None:
+                self.urls.extend(Url(tag, name, url) for url in _split(name, value))
+
+
+def _split(attribute: str, value: str) -> list[str]:
+    """The URLs of one attribute: srcset lists 'URL descriptor' pairs, ping lists URLs."""
+    if attribute == "srcset":
+        return [part.split()[0] for part in value.split(",") if part.split()]
+    if attribute == "ping":
+        return value.split()
+    return [value]
+
+
+def html_urls(page: str) -> list[Url]:
+    """Every URL in an HTML text's attributes, in document order, as a browser reads them."""
+    parser = _UrlParser()
+    parser.feed(page)
+    parser.close()
+    return parser.urls
+
+
+@functools.cache
+def _converter() -> markdown.Markdown:
+    return markdown.Markdown(extensions=list(MARKDOWN_EXTENSIONS), extension_configs=MARKDOWN_CONFIGS)
+
+
+def render(text: str) -> str:
+    """Markdown to HTML as MkDocs makes it (MkDocs also rewrites links to pages, which never adds a scheme)."""
+    converter = _converter()
+    converter.reset()
+    return str(converter.convert(text))
+
+
+def may_link(text: str) -> bool:
+    """Whether a Markdown text can carry any URL but a heading's '#' permalink once rendered."""
+    return not _FAST_PATH or "](" in text or "]:" in text or "<" in text
+
+
+def unsafe_urls(text: str) -> list[tuple[str, str]]:
+    """Every URL that a Markdown text would carry and must not, with the reason, in document order."""
+    if not may_link(text):
+        return []
+    return [(url.value, reason) for url in html_urls(render(text)) if (reason := refusal(url.value, url.load))]
+
+
+def source_marks(source: Source) -> list[Mark]:
+    """The quoted passages of a source, marked and numbered in the order of the text, as its page marks them."""
+    ordered = sorted(source.statements, key=lambda st: st.span.start)
+    return [(st.span, st.id, str(n)) for n, st in enumerate(ordered, 1)]
+
+
+def unsafe_links(text: str, marks: Sequence[Mark] = ()) -> list[UnsafeLink]:
+    """Every URL that the page made of a record's body would carry and must not, at the place it is written.
+
+    The body is rendered as its page has it (text.body_markdown, with the quoted passages marked),
+    so a link that the marking brings to life is found too. A body that cannot link at all (see
+    may_link; marks add only '#' links) is not rendered.
+    """
+    if not may_link(body_markdown(text)[0]):
+        return []
+    found = _unsafe_in_body(text, marks)
+    return _locate(text, marks, found) if found else []
+
+
+def _unsafe_in_body(text: str, marks: Sequence[Mark]) -> list[tuple[str, str]]:
+    return unsafe_urls(body_markdown(text, marks)[0])
+
+
+# -- where a URL is written ---------------------------------------------------------------------
+#
+# Each refused URL is looked for in the text as it may be written: with Markdown's backslash
+# escapes, HTML entities, and line breaks (and a block quote's '>') where the URL holds white space.
+# Every place found is then proved: each is replaced by a token of the same length, the text is
+# rendered again, and the places whose token comes out in a URL are the ones the page would link to.
+# A URL whose writing cannot be found (none is known) falls back to the line that completes it.
+
+
+@dataclass(frozen=True)
+class _Place:
+    start: int
+    end: int
+    reason: str
+
+
+def _locate(text: str, marks: Sequence[Mark], found: list[tuple[str, str]]) -> list[UnsafeLink]:
+    places = _places(text, dict(found))
+    existing = {"".join(url.value.split()) for url in html_urls(render(body_markdown(text, marks)[0]))}
+    tokened, tokens = _tokenise(text, places, existing)
+    urls = html_urls(render(body_markdown(tokened, marks)[0]))
+    live = {tokens[key] for url in urls if (key := "".join(url.value.split())) in tokens}
+    links = {UnsafeLink(p.start, text[p.start : p.end], p.reason) for p in live}
+    for url in urls:
+        reason = refusal(url.value, url.load)
+        if reason:
+            links.add(UnsafeLink(_completing_line(tokened, marks, url.value), url.value, reason))
+    return sorted(links)
+
+
+def _places(text: str, reasons: dict[str, str]) -> list[_Place]:
+    """Every place where one of the URLs may be written, longest URL first, never two at one place."""
+    places: list[_Place] = []
+    for url in sorted(reasons, key=len, reverse=True):
+        for m in _written(url).finditer(text):
+            if m.end() > m.start() and not any(m.start() < p.end and p.start < m.end() for p in places):
+                places.append(_Place(m.start(), m.end(), reasons[url]))
+    return places
+
+
+def _written(url: str) -> re.Pattern[str]:
+    parts: list[str] = []
+    for char in url:
+        if char.isspace():
+            if not parts or parts[-1] != _SPACE:
+                parts.append(_SPACE)
+        else:
+            parts.append(_char(char))
+    return re.compile("".join(parts))
+
+
+_SPACE = r"(?:[\s>]|&#0*(?:9|10|13|32);|&#[xX]0*(?:9|[aA]|[dD]|20);|&(?:Tab|NewLine);)+"
+
+
+@functools.cache
+def _entity_names() -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for name, value in html5.items():
+        names.setdefault(value, []).append(name)
+    return names
+
+
+@functools.cache
+def _char(char: str) -> str:
+    """A character of a URL as it may be written: itself, backslash-escaped, or as an HTML entity."""
+    forms = [re.escape(char)]
+    if char in string.punctuation:
+        forms.append(re.escape("\\" + char))
+    forms.append(f"&#0*{ord(char)};")
+    forms.append(f"&#[xX]0*(?i:{ord(char):x});")
+    forms.extend(re.escape("&" + name) for name in _entity_names().get(char, ()))
+    return "(?:" + "|".join(forms) + ")"
+
+
+def _tokenise(text: str, places: list[_Place], existing: set[str]) -> tuple[str, dict[str, _Place]]:
+    """The text with each place's URL replaced by a token of its length, and which token is which place.
+
+    White space and a block quote's '>' stay where they are, so the text keeps its lines and its
+    blocks, and the marks their offsets.
+    """
+    chars = list(text)
+    tokens: dict[str, _Place] = {}
+    for i, place in enumerate(places):
+        slots = [k for k in range(place.start, place.end) if not chars[k].isspace() and not _quote_marker(text, k)]
+        token = _token(i, len(slots))
+        if token is None or token in existing:
+            continue
+        for k, char in zip(slots, token, strict=True):
+            chars[k] = char
+        tokens[token] = place
+    return "".join(chars), tokens
+
+
+def _quote_marker(text: str, at: int) -> bool:
+    return text[at] == ">" and not text[text.rfind("\n", 0, at) + 1 : at].strip(" \t>")
+
+
+def _token(index: int, length: int) -> str | None:
+    """The index in base 32 (0-9, a-v), padded with 'x' to the length; None when it does not fit."""
+    digits = ""
+    while True:
+        index, digit = divmod(index, 32)
+        digits = "0123456789abcdefghijklmnopqrstuv"[digit] + digits
+        if not index:
+            break
+    return digits + "x" * (length - len(digits)) if len(digits) <= length else None
+
+
+def _completing_line(text: str, marks: Sequence[Mark], url: str) -> int:
+    """Where the first line starts whose addition to the text before it makes the page carry the URL."""
+    starts = [0, *(m.end() for m in re.finditer("\n", text))]
+    low, high = 1, len(starts)
+    while low < high:
+        middle = (low + high) // 2
+        end = starts[middle]
+        prefix = text[:end]
+        if any(found == url for found, _ in _unsafe_in_body(prefix, [m for m in marks if m[0].end <= end])):
+            high = middle
+        else:
+            low = middle + 1
+    return starts[low - 1]
