@@ -2,18 +2,22 @@
 
 An archive whose every field and body carries markup, scripts, `javascript:` links and template
 syntax is built for real (Jinja, Markdown, MkDocs, Material); then every built page, and the
-search index Material renders as HTML, is parsed and searched for anything live.
+search index Material renders as HTML, is parsed and searched for anything live. Every URL the
+site carries (pages, search index, feeds, open data) must be one htmlcheck allows: the check of
+each body is the first line of defence, this is the second.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from demarche import htmlcheck
 from demarche.cli import main
 from demarche.pipeline import build
 from tests.conftest import MINIMAL, make_project
@@ -61,6 +65,16 @@ HOSTILE: dict[str, str | bytes] = {
         He recalled the Bucharest decision. <script>alert(13)</script> <iframe src="https://evil.example/"></iframe>
         <a href="javascript:alert(14)">a link</a> <svg><script>alert(15)</script></svg> {{% include "base.html" %}}
         <div onclick="alert(16)" markdown>**bold**</div>
+
+        Written like links, shown as text: an autolink <javascript:alert(19)>, code `[c](javascript:alert(20))`,
+        an escaped \\[e](javascript:alert(21)), a [dangling][nowhere] reference; and two that stay links,
+        [the OSCE](https://www.osce.org/) and [its press office](mailto:press@example.org).
+
+            [indented](javascript:alert(22))
+
+        ```
+        [fenced]: javascript:alert(23)
+        ```
         """,
     "sources/agreements/bucharest-summit-declaration-2008.md": """
         ---
@@ -81,7 +95,8 @@ HOSTILE: dict[str, str | bytes] = {
         """,
 }
 LIVE_TAGS = {"iframe", "frame", "frameset", "object", "embed", "applet", "base", "img"}
-URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcset"}
+URL_KEYS = {"url", "archive_url", "permalink", "$id", "$schema"}  # the keys of archive.json that hold a URL
+MARKDOWN_KEYS = {"text", "description"}  # and those that hold a record's body, in Markdown
 MATERIAL_INLINE_SCRIPTS = ("__md_scope=new URL(", "var palette=__md_get(", "var target=document.getElementById(location.hash")
 
 
@@ -138,11 +153,7 @@ def live_markup(page: Page, where: str) -> list[str]:
             if name.startswith("on") or name == "srcdoc":
                 found.append(f"{where}: <{tag} {name}=...>")
             url = "".join(ch for ch in value if ch > " ").lower()
-            if (name in URL_ATTRS or (tag == "meta" and name == "content")) and url.startswith(
-                ("javascript:", "data:", "vbscript:")
-            ):
-                found.append(f"{where}: <{tag} {name}={value!r}>")
-            if tag == "meta" and name == "content" and "url=" in url and url.split("url=", 1)[1].startswith("javascript:"):
+            if tag == "meta" and name == "content" and "url=" in url and htmlcheck.refusal(url.split("url=", 1)[1]):
                 found.append(f"{where}: meta refresh to {value!r}")
     for attrs, text in page.scripts:
         src = attrs.get("src", "")
@@ -156,6 +167,15 @@ def live_markup(page: Page, where: str) -> list[str]:
         if not material or "alert(" in text:
             found.append(f"{where}: <script {attrs}>{text[:80]}")
     return found
+
+
+def unsafe_urls(html: str, where: str) -> list[str]:
+    """Every URL in an HTML or XML text that htmlcheck refuses: any attribute of any element, as a browser reads it."""
+    return [
+        f"{where}: <{url.tag} {url.attribute}={url.value!r}>: {reason}"
+        for url in htmlcheck.html_urls(html)
+        if (reason := htmlcheck.refusal(url.value, url.load))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +201,7 @@ def pages(site: Path) -> dict[str, Page]:
 def test_no_page_carries_live_markup(built: tuple[Path, dict[str, str], dict[str, str]]) -> None:
     site = built[0] / "site"
     found = [item for where, page in pages(site).items() for item in live_markup(page, where)]
+    found += [item for path in sorted(site.rglob("*.html")) for item in unsafe_urls(path.read_text(encoding="utf-8"), str(path))]
     assert found == []
     source = pages(site)["sources/lavrov-osce/index.html"]
     assert 'He recalled the Bucharest decision. <script>alert(13)</script> <iframe src="https://evil.example/">' in (
@@ -237,6 +258,54 @@ def test_the_search_index_carries_no_markup_from_content(built: tuple[Path, dict
     assert tags <= {"p", "code", "pre", "li", "ol", "ul", "sub", "sup"}
     (entry,) = [d for d in index["docs"] if d["location"] == "sources/lavrov-osce/"]
     assert Page(entry["title"]).visible() == TITLE
+    found = [item for doc in index["docs"] for field in ("title", "text") for item in unsafe_urls(doc[field], doc["location"])]
+    assert found + [doc["location"] for doc in index["docs"] if htmlcheck.refusal(doc["location"])] == []
+
+
+def test_the_links_of_a_text_stay_links_and_its_disguised_ones_stay_text(
+    built: tuple[Path, dict[str, str], dict[str, str]],
+) -> None:
+    page = (built[0] / "site" / "sources" / "lavrov-osce" / "index.html").read_text(encoding="utf-8")
+    urls = [url.value for url in htmlcheck.html_urls(page)]
+    assert "https://www.osce.org/" in urls and "mailto:press@example.org" in urls
+    text = Page(page).visible()
+    for shown in (
+        "<javascript:alert(19)>",
+        "[c](javascript:alert(20))",
+        "[e](javascript:alert(21))",
+        "[indented](javascript:alert(22))",
+    ):
+        assert shown in text
+    assert "[fenced]: javascript:alert(23)" in text
+
+
+def test_feeds_and_open_data_carry_no_unsafe_url(built: tuple[Path, dict[str, str], dict[str, str]]) -> None:
+    """Feeds: every attribute and every address element; archive.json: every URL, and every body as the site renders it."""
+    site = built[0] / "site"
+    feeds = sorted(site.rglob("*.xml"))
+    assert {"feed.xml", "sitemap.xml", "feeds/actors/sergei-lavrov.xml"} <= {p.relative_to(site).as_posix() for p in feeds}
+    found = []
+    for path in feeds:
+        xml = path.read_text(encoding="utf-8")
+        found += unsafe_urls(xml, path.name)
+        found += [f"{path.name}: {url}" for url in re.findall(r"<(?:id|loc|uri)>([^<]*)</", xml) if htmlcheck.refusal(url)]
+    data = json.loads((site / "data" / "archive.json").read_text(encoding="utf-8"))
+    urls, bodies = json_values(data, URL_KEYS), json_values(data, MARKDOWN_KEYS)
+    assert "https://example.org/?q=x'onmouseover='alert(10)" in urls and len(bodies) == 6
+    found += [url for url in urls if htmlcheck.refusal(url)]
+    found += [f"{link}" for body in bodies for link in htmlcheck.unsafe_links(body)]
+    assert found == []
+
+
+def json_values(data: object, keys: set[str]) -> list[str]:
+    """Every string under one of the keys, anywhere in a JSON document."""
+    if isinstance(data, dict):
+        return [v for k, v in data.items() if k in keys and isinstance(v, str)] + [
+            x for k, v in data.items() for x in json_values(v, keys) if not (k in keys and isinstance(v, str))
+        ]
+    if isinstance(data, list):
+        return [x for item in data for x in json_values(item, keys)]
+    return []
 
 
 def test_a_build_writes_only_into_docs_and_site(built: tuple[Path, dict[str, str], dict[str, str]]) -> None:
