@@ -266,6 +266,15 @@ def test_what_is_no_link_or_a_safe_one_is_no_error(body: str, tmp_path: Path) ->
     assert check_body(tmp_path, body + "\n") == {}
 
 
+@pytest.mark.parametrize("url", ["www.osce.org", "../actors/nato/", "/demarche/", "//www.osce.org/", "?q=nato"])
+def test_a_text_links_to_the_web_mail_and_its_own_anchors_only(url: str, tmp_path: Path) -> None:
+    """A path would lead nowhere on this site (and MkDocs would refuse to build it): refused, as before."""
+    assert check_body(tmp_path, f"A [link]({url}) and [another](#statements).\n") == {
+        CASE: [Problem(CASE, 6, 10, "error", "unsafe-link", SCHEME.format(url))]
+    }
+    assert htmlcheck.refusal(url) == ""
+
+
 def test_an_image_is_refused_as_before(tmp_path: Path) -> None:
     body = "An ![image](javascript:alert(1)) and an ![other](https://example.org/x.png).\n"
     path, hint = CASE, "the site loads nothing from other hosts; describe the image in words"
@@ -417,44 +426,59 @@ def test_some_links_are_links_only_through_an_extension(construct: str) -> None:
     assert htmlcheck.unsafe_urls(body) == [("javascript:alert(1)", "scheme")]
 
 
-MARKDOWN_PIECES = [
-    *"[]()<>!:#`\\&;|*_-\n ",
-    "javascript",
+# Bodies made of link-like pieces: an opener, a URL made of parts that matter to a browser, a closer.
+OPENERS = ["[a](", "[a]( ", "[a]: ", "\n[a]: ", "[a]:\n    ", "\n> [a]: ", "\n- [a]: ", "\n!!! note\n    [a]: ", "](", "]:"]
+URL_PARTS = [
+    *'/?#@\\:()<>" .a',
     "https://a.org",
+    "http://a.b:80",
+    "HTTPS://a.org",
+    "//",
+    "javascript:",
+    "mailto:",
+    "../",
+    "./",
+    "/\\",
+    "&#64;",
+    "&#x61;",
+    "&colon;",
+    "\n",
+    "\n> ",
+]
+CLOSERS = [")", " ", "\n", ") [a]", "\n\n[a]", "", "`", '"t")']
+FILLERS = [
+    *"[]()<>!:#`\\&;|*_-'@\t\n ",
     "x",
     "    ",
-    "> ",
-    "- ",
-    "1. ",
-    "!!! note\n    ",
-    '??? note "t"\n    ',
-    "```\n",
+    "\n> ",
+    "\n- ",
+    "\n1. ",
+    '\n??? note "t"\n    ',
+    "\n```\n",
     "<div markdown>\n",
-    "&#x61;",
-    "@",
-    "[x]",
-    "(javascript:alert(1))",
-    "<https://a.org>",
-    "www.example.org",
-    "a@example.org",
 ]
+links = st.tuples(
+    st.sampled_from(OPENERS), st.lists(st.sampled_from(URL_PARTS), min_size=1, max_size=6).map("".join), st.sampled_from(CLOSERS)
+).map("".join)
+bodies = st.lists(st.one_of(links, st.sampled_from(FILLERS)), max_size=12).map("".join)
+cuts = st.lists(st.tuples(st.integers(0, 120), st.integers(0, 120)), max_size=3)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
-@given(
-    pieces=st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=40),
-    cut=st.tuples(st.integers(0, 200), st.integers(0, 200)),
-)
-def test_a_text_that_may_not_link_carries_no_url_but_its_own_anchors(pieces: list[str], cut: tuple[int, int]) -> None:
-    """The fast path: a body with no '](', ']:' or '<' is not rendered; rendered, it holds '#' links only, marks or not."""
-    text = "".join(pieces)
-    start, end = sorted(min(c, len(text)) for c in cut)
-    marks = [(Span(start, end), "s", "1")] if start < end else []
-    if htmlcheck.may_link(body_markdown(text)[0]):
-        return
+def marked(text: str, cuts: list[tuple[int, int]]) -> list[tuple[Span, str, str]]:
+    """Quoted passages of the text as a source's page marks them, from pairs of offsets."""
+    spans = [sorted(min(c, len(text)) for c in cut) for cut in cuts]
+    return [(Span(start, end), f"s{i}", str(i)) for i, (start, end) in enumerate(spans, 1) if start < end]
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(text=bodies, cuts=cuts)
+def test_the_check_reports_links_exactly_when_the_page_would_carry_a_refused_url(text: str, cuts: list[tuple[int, int]]) -> None:
+    """Whatever the body and its marked passages; this holds the fast path (a body not rendered) to the render too."""
+    marks = marked(text, cuts)
     urls = htmlcheck.html_urls(htmlcheck.render(body_markdown(text, marks)[0]))
-    assert all(url.value.startswith("#") for url in urls), urls
-    assert htmlcheck.unsafe_links(text, marks) == []
+    links = htmlcheck.unsafe_links(text, marks)
+    assert bool(links) == any(htmlcheck.text_refusal(url.value, url.load) for url in urls)
+    assert all(0 <= link.start < len(text) and link.written for link in links)
 
 
 @pytest.mark.parametrize("construct", CONSTRUCTS)

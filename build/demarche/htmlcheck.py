@@ -30,12 +30,22 @@ from demarche.text import body_markdown
 MARKDOWN_EXTENSIONS = ("toc", "tables", "fenced_code", "md_in_html", "admonition", "pymdownx.details")
 MARKDOWN_CONFIGS: dict[str, dict[str, object]] = {"toc": {"permalink": True}}
 
-# Under these extensions a text yields a URL other than a heading's '#' permalink only if it holds
-# '](' (an inline link), ']:' (a reference definition, which every reference link needs) or '<' (an
-# autolink or raw HTML), so a text with none of them need not be rendered. An extension outside this
-# set (magiclink, attr_list, footnotes...) may link without them: then every text is rendered.
+# The fast path (see may_link_unsafely) holds for these extensions: under them a text carries a URL
+# other than a heading's '#' permalink only through '](' (an inline link), ']:' (a reference
+# definition, which every reference link needs), '![' (an image) or '<' (an autolink, raw HTML). An
+# extension outside this set (magiclink, attr_list, footnotes...) may link otherwise: then every
+# text is rendered.
 _FAST_PATH_EXTENSIONS = frozenset({"toc", "tables", "fenced_code", "md_in_html", "admonition", "pymdownx.details"})
 _FAST_PATH = frozenset(MARKDOWN_EXTENSIONS) <= _FAST_PATH_EXTENSIONS
+_DESTINATION = re.compile(r"\](\(|:)\s*")  # where the URL of an inline link or of a definition may start
+# A URL that begins so is allowed whatever follows: a web address whose host ends at '/', '?', '#' (or
+# the ')' that closes an inline link, the white space that ends a definition), mail, an anchor.
+_PLAIN_HOST = r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?"
+_PLAIN_START = r"#|mailto:"
+_PLAINLY_SAFE = {
+    "(": re.compile(rf"{_PLAIN_START}|{_PLAIN_HOST}[/?#)]"),
+    ":": re.compile(rf"{_PLAIN_START}|{_PLAIN_HOST}(?:[/?#\s]|$)"),
+}
 
 URL_ATTRIBUTES = frozenset(
     {
@@ -118,6 +128,19 @@ def refusal(url: str, load: bool = False) -> str:
     return next((reason for view in dict.fromkeys(views) if (reason := _refusal(view, load))), "")
 
 
+def text_refusal(url: str, load: bool = False) -> str:
+    """Why a record's text may not link to this URL: refusal's reasons, and 'scheme' for a path of the site.
+
+    A text, as published, links to the web and to mail; a path would lead nowhere on this site
+    (MkDocs refuses to build it). Its own page ('#...', or an empty link) is allowed.
+    """
+    reason = refusal(url, load)
+    clean = url.strip(_ENDS).translate(_TAB_AND_NEWLINES)
+    if reason or load or not clean or clean.startswith("#") or ":" in _SCHEME_END.split(clean, maxsplit=1)[0]:
+        return reason
+    return "scheme"
+
+
 def _refusal(url: str, load: bool) -> str:
     clean = url.strip(_ENDS).translate(_TAB_AND_NEWLINES)
     head = _SCHEME_END.split(clean, maxsplit=1)[0]
@@ -181,16 +204,35 @@ def render(text: str) -> str:
     return str(converter.convert(text))
 
 
-def may_link(text: str) -> bool:
-    """Whether a Markdown text can carry any URL but a heading's '#' permalink once rendered."""
-    return not _FAST_PATH or "](" in text or "]:" in text or "<" in text
+def may_link_unsafely(text: str) -> bool:
+    """Whether a Markdown text may carry a URL that text_refusal refuses, once rendered; False only when plainly not.
+
+    Plainly not: no raw HTML, autolink or image can start in it, and every place where the URL of a
+    link or of a reference definition can start holds an allowed one (most texts have no such place).
+    Python-Markdown starts a link's URL at such a place, so such a text need not be rendered.
+    """
+    return not _FAST_PATH or "<" in text or "![" in text or _url_beginnings(text) is None
+
+
+def _url_beginnings(text: str) -> list[tuple[int, int]] | None:
+    """Where each URL of a link or definition may start ('](' or ']:'), to the end of its plainly allowed beginning.
+
+    None when one of them does not plainly begin an allowed URL.
+    """
+    found = []
+    for m in _DESTINATION.finditer(text):
+        safe = _PLAINLY_SAFE[m.group(1)].match(text, m.end())
+        if not safe:
+            return None
+        found.append((m.start(), safe.end()))
+    return found
 
 
 def unsafe_urls(text: str) -> list[tuple[str, str]]:
     """Every URL that a Markdown text would carry and must not, with the reason, in document order."""
-    if not may_link(text):
+    if not may_link_unsafely(text):
         return []
-    return [(url.value, reason) for url in html_urls(render(text)) if (reason := refusal(url.value, url.load))]
+    return [(url.value, reason) for url in html_urls(render(text)) if (reason := text_refusal(url.value, url.load))]
 
 
 def source_marks(source: Source) -> list[Mark]:
@@ -203,17 +245,33 @@ def unsafe_links(text: str, marks: Sequence[Mark] = ()) -> list[UnsafeLink]:
     """Every URL that the page made of a record's body would carry and must not, at the place it is written.
 
     The body is rendered as its page has it (text.body_markdown, with the quoted passages marked),
-    so a link that the marking brings to life is found too. A body that cannot link at all (see
-    may_link; marks add only '#' links) is not rendered.
+    so a link that the marking brings to life is found too. A body that plainly cannot link unsafely
+    (see may_link_unsafely) is not rendered, unless a mark falls into the beginning of a URL, where
+    its tags could give the URL another beginning; elsewhere the marks add tags and a '#' link only.
     """
-    if not may_link(body_markdown(text)[0]):
+    if not may_link_unsafely(body_markdown(text)[0]) and not _marks_in_url_beginnings(text, marks):
         return []
-    found = _unsafe_in_body(text, marks)
-    return _locate(text, marks, found) if found else []
+    urls = _body_urls(text, marks)
+    found = {url.value: reason for url in urls if (reason := text_refusal(url.value, url.load))}
+    return _locate(text, marks, {"".join(url.value.split()) for url in urls}, found) if found else []
 
 
-def _unsafe_in_body(text: str, marks: Sequence[Mark]) -> list[tuple[str, str]]:
-    return unsafe_urls(body_markdown(text, marks)[0])
+def _marks_in_url_beginnings(text: str, marks: Sequence[Mark]) -> bool:
+    """Whether text.body_markdown puts a tag into a URL's beginning: at a passage's ends, or where it splits it at a blank line."""
+    beginnings = _url_beginnings(text)
+    if beginnings is None:
+        return True
+    for start, end in beginnings:
+        for span, _, _ in marks:
+            if span.end < start or span.start > end:
+                continue
+            if start <= span.start <= end or start <= span.end <= end or "\n\n" in text[max(start - 2, 0) : end + 2]:
+                return True
+    return False
+
+
+def _body_urls(text: str, marks: Sequence[Mark]) -> list[Url]:
+    return html_urls(render(body_markdown(text, marks)[0]))
 
 
 # -- where a URL is written ---------------------------------------------------------------------
@@ -229,20 +287,23 @@ def _unsafe_in_body(text: str, marks: Sequence[Mark]) -> list[tuple[str, str]]:
 class _Place:
     start: int
     end: int
-    reason: str
+    url: str  # the URL that may be written here, as the page carries it
 
 
-def _locate(text: str, marks: Sequence[Mark], found: list[tuple[str, str]]) -> list[UnsafeLink]:
-    places = _places(text, dict(found))
-    existing = {"".join(url.value.split()) for url in html_urls(render(body_markdown(text, marks)[0]))}
+def _locate(text: str, marks: Sequence[Mark], existing: set[str], reasons: dict[str, str]) -> list[UnsafeLink]:
+    """Where each refused URL (with its reason) is written; existing: every URL of the page, white space left out."""
+    places = _places(text, reasons)
     tokened, tokens = _tokenise(text, places, existing)
-    urls = html_urls(render(body_markdown(tokened, marks)[0]))
+    urls = _body_urls(tokened, marks)
     live = {tokens[key] for url in urls if (key := "".join(url.value.split())) in tokens}
-    links = {UnsafeLink(p.start, text[p.start : p.end], p.reason) for p in live}
-    for url in urls:
-        reason = refusal(url.value, url.load)
-        if reason:
-            links.add(UnsafeLink(_completing_line(tokened, marks, url.value), url.value, reason))
+    links = {UnsafeLink(p.start, text[p.start : p.end], reasons[p.url]) for p in live}
+    # Written somewhere no place was found (still in the page once the places are tokens), or at a
+    # place whose token broke the link instead of taking its URL: the line that completes the link.
+    still = {url.value for url in urls if url.value in reasons}
+    for url in still:
+        links.add(UnsafeLink(_completing_line(tokened, marks, url), url, reasons[url]))
+    for url in reasons.keys() - still - {p.url for p in live}:
+        links.add(UnsafeLink(_completing_line(text, marks, url), url, reasons[url]))
     return sorted(links)
 
 
@@ -252,11 +313,15 @@ def _places(text: str, reasons: dict[str, str]) -> list[_Place]:
     for url in sorted(reasons, key=len, reverse=True):
         for m in _written(url).finditer(text):
             if m.end() > m.start() and not any(m.start() < p.end and p.start < m.end() for p in places):
-                places.append(_Place(m.start(), m.end(), reasons[url]))
+                places.append(_Place(m.start(), m.end(), url))
     return places
 
 
+_SPACE = r"(?:[\s>]|&#0*(?:9|10|13|32);|&#[xX]0*(?:9|[aA]|[dD]|20);|&(?:Tab|NewLine);)+"
+
+
 def _written(url: str) -> re.Pattern[str]:
+    """A URL as it may be written: each character as _char allows, each run of white space as any (see _SPACE)."""
     parts: list[str] = []
     for char in url:
         if char.isspace():
@@ -265,9 +330,6 @@ def _written(url: str) -> re.Pattern[str]:
         else:
             parts.append(_char(char))
     return re.compile("".join(parts))
-
-
-_SPACE = r"(?:[\s>]|&#0*(?:9|10|13|32);|&#[xX]0*(?:9|[aA]|[dD]|20);|&(?:Tab|NewLine);)+"
 
 
 @functools.cache
@@ -281,9 +343,8 @@ def _entity_names() -> dict[str, list[str]]:
 @functools.cache
 def _char(char: str) -> str:
     """A character of a URL as it may be written: itself, backslash-escaped, or as an HTML entity."""
-    forms = [re.escape(char)]
-    if char in string.punctuation:
-        forms.append(re.escape("\\" + char))
+    forms = [re.escape("\\" + char)] if char in string.punctuation else []
+    forms.append(re.escape(char))
     forms.append(f"&#0*{ord(char)};")
     forms.append(f"&#[xX]0*(?i:{ord(char):x});")
     forms.extend(re.escape("&" + name) for name in _entity_names().get(char, ()))
@@ -331,8 +392,7 @@ def _completing_line(text: str, marks: Sequence[Mark], url: str) -> int:
     while low < high:
         middle = (low + high) // 2
         end = starts[middle]
-        prefix = text[:end]
-        if any(found == url for found, _ in _unsafe_in_body(prefix, [m for m in marks if m[0].end <= end])):
+        if any(found.value == url for found in _body_urls(text[:end], [m for m in marks if m[0].end <= end])):
             high = middle
         else:
             low = middle + 1
