@@ -192,15 +192,14 @@ def test_the_body_of_every_kind_of_record_is_judged_alike(kind: str, tmp_path: P
         assert found.get(case_file(kind, construct)[0]) == expected(kind, construct, VARIANTS["javascript"]), construct
 
 
+INDENTED = "    [a link](javascript:alert(1)) in an indented first line.\n"
+
+
 def test_an_indented_first_line_is_a_link_where_the_page_trims_it(tmp_path: Path) -> None:
     """An actor's body is trimmed on its page, so its indented first line is no code block there; a source's is."""
-    body = "    [a link](javascript:alert(1)) in an indented first line.\n"
     project = archive_of(
         tmp_path / "p",
-        {
-            "sources/actors/case.md": "---\nname: A case\nkind: person\n---\n\n" + body,
-            "sources/texts/2021/case.md": FRONT["source"][1] + "\n" + body,
-        },
+        {"sources/actors/case.md": FRONT["actor"][1] + "\n" + INDENTED, CASE: FRONT["source"][1] + "\n" + INDENTED},
     )
     assert problems_by_file(project) == {
         "sources/actors/case.md": [
@@ -503,28 +502,32 @@ QUOTED = {
 }
 
 
-def built_cases() -> dict[str, tuple[str, int | None]]:
-    """Case id -> (file text, the line of its URL when the page would carry it, else None)."""
-    cases: dict[str, tuple[str, int | None]] = {}
-    for variant in BUILT_VARIANTS:
-        for construct in CONSTRUCTS:
-            _, text, (line, _) = case_file("source", construct)
-            cases[f"{construct}-{variant}"] = (text.replace("{url}", VARIANTS[variant].url), line)
-    front = FRONT["source"][1]
+def built_cases() -> dict[str, tuple[str, str, int | None]]:
+    """Case id -> (record kind, file text, the line of its URL when the page would carry it, else None)."""
+    cases: dict[str, tuple[str, str, int | None]] = {}
+    for kind, variants in (("source", BUILT_VARIANTS), ("actor", ("javascript",))):
+        for variant in variants:
+            for construct in CONSTRUCTS:
+                _, text, (line, _) = case_file(kind, construct)
+                cases[f"{kind}-{construct}-{variant}"] = (kind, text.replace("{url}", VARIANTS[variant].url), line)
+    for kind, (_, front) in FRONT.items():
+        cases[f"{kind}-indented-first-line"] = (kind, front + INDENTED, None if kind == "source" else front.count("\n") + 1)
     for name, body in {**INERT, **SAFE}.items():
-        cases[name] = (front + body + "\n", None)
+        cases[name] = ("source", FRONT["source"][1] + body + "\n", None)
     for name, (body, quote) in QUOTED.items():
         statement = f"statements:\n  - speaker: sergei-lavrov\n    quote: '{quote.replace('{url}', 'javascript:alert(1)')}'\n"
-        text = front.replace("---\n", "---\n" + statement, 1).replace("{url}", "") + body
+        text = FRONT["source"][1].replace("---\n", "---\n" + statement, 1).replace("{url}", "") + body
         line = text.count("\n", 0, text.rindex("[a link]")) + 1
-        cases[name] = (text.replace("{url}", "javascript:alert(1)"), line)
+        cases[name] = ("source", text.replace("{url}", "javascript:alert(1)"), line)
     return cases
 
 
 @pytest.mark.slow
 def test_the_check_sees_exactly_the_links_the_built_pages_carry_and_build_refuses_them(tmp_path: Path) -> None:
+    """Every case is a record; the check's errors are compared, record by record and line by line, with its built page."""
     cases = built_cases()
-    files = {f"sources/texts/2021/{name}.md": text for name, (text, _) in cases.items()}
+    folders = {kind: folder for kind, (folder, _) in FRONT.items()}
+    files = {f"sources/{folders[kind]}/{name}.md": text for name, (kind, text, _) in cases.items()}
     project = make_project(tmp_path / "p", {**MINIMAL, **files})
     with pytest.raises(ContentError):
         build(project)
@@ -536,15 +539,14 @@ def test_the_check_sees_exactly_the_links_the_built_pages_carry_and_build_refuse
     write_pages(project.docs, render_site(link(archive), project.templates, project.site_info(), extras=extra_renderers()))
     publish(project.root)
 
+    def page(name: str) -> str:
+        kind = cases[name][0]
+        return (project.root / "site" / f"{kind}s" / name / "index.html").read_text(encoding="utf-8")
+
     flagged = {(Path(p.path).stem, p.line) for p in problems if p.code == "unsafe-link"}
-    carried = set()
-    for name in cases:
-        page = (project.root / "site" / "sources" / name / "index.html").read_text(encoding="utf-8")
-        if any(htmlcheck.refusal(url.value, url.load) for url in htmlcheck.html_urls(page)):
-            carried.add(name)
+    carried = {name for name in cases if any(htmlcheck.refusal(url.value, url.load) for url in htmlcheck.html_urls(page(name)))}
     assert carried == {name for name, _ in flagged}
-    assert flagged == {(name, line) for name, (_, line) in cases.items() if line is not None}
+    assert flagged == {(name, line) for name, (_, _, line) in cases.items() if line is not None}
     for name, body in SAFE.items():
-        page = (project.root / "site" / "sources" / name / "index.html").read_text(encoding="utf-8")
         url = re.search(r"\]\(([^)]+)\)|\]: (\S+)", body)
-        assert url and f'href="{url.group(1) or url.group(2)}"' in page, name
+        assert url and f'href="{url.group(1) or url.group(2)}"' in page(name), name
