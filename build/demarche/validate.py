@@ -14,12 +14,14 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from demarche.load import RawRecord
+from demarche.chars import BIDI, describe, hidden_in
+from demarche.load import Position, RawRecord, bidi_warning
 from demarche.problems import Problem
 from demarche.quotes import closest_passage, find_quote, normalise
 from demarche.records import Actor, Agreement, Archive, Demand, Role, Source, Statement
-from demarche.schema import ID_MAX, KINDS, NESTED, PLACEHOLDER, Field
-from demarche.slug import is_id, slugify
+from demarche.schema import ID_MAX, KINDS, NESTED, PLACEHOLDER, RESERVED_IDS, SOURCE_PAGE_ANCHORS, Field
+from demarche.slug import heading_anchor, is_id, slugify
+from demarche.urls import FOLDERS
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
@@ -28,6 +30,15 @@ _MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(")
 _MD_LINK = re.compile(r"\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)")
 _MD_REFDEF = re.compile(r"^ {0,3}\[[^\[\]]*\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE)
 _SAFE_SCHEMES = ("http", "https", "mailto")
+# Words so common that an alias made of them would find a "mention" in nearly every text (as written: "US" is a name).
+_COMMON_WORDS = """a about after all also an and any are as at be but by can did do does for from had has have he her his how i if in
+    into is it its may me might must my no not of on one or our out over she should so some than that the their them then
+    there these they this those to up us was we were what when where which who why will with would you your
+    а без бы был была были было в вам вас во вы да для до его ее её если же за и из или их к как ко когда кто ли мы на над
+    не нет ни но о об он она они оно от по под при с со так то тот у что это я"""
+COMMON_WORDS = frozenset(_COMMON_WORDS.split())
+FUTURE_DAYS = 365  # a date more than this after today is most likely a typo
+SHORT_QUOTE_WORDS, SHORT_QUOTE_LETTERS = 3, 12
 
 
 class _Checker:
@@ -40,6 +51,13 @@ class _Checker:
     def error(self, path: tuple[str | int, ...], code: str, message: str, hint: str = "", key: bool = False) -> None:
         line, col = self.record.key_pos(*path) if key else self.record.pos(*path)
         self.problems.append(Problem(self.record.path, line, col, "error", code, message, hint))
+
+    def warn(self, path: tuple[str | int, ...], code: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.record.path, *self.record.pos(*path), "warning", code, message, hint))
+
+    def char_pos(self, path: tuple[str | int, ...], ch: str) -> Position:
+        """Where the value at path writes ch (recorded by the loader), or where the value starts."""
+        return next((at for c, at in self.record.hidden.get(path, ()) if c == ch), self.record.pos(*path))
 
     def check_mapping(self, data: Any, fields: tuple[Field, ...], path: tuple[str | int, ...], what: str) -> dict[str, Any]:
         if not isinstance(data, dict):
@@ -78,6 +96,8 @@ class _Checker:
         return clean
 
     def check_value(self, value: Any, spec: Field, path: tuple[str | int, ...]) -> Any:
+        if path in self.record.refused:  # the loader has said why
+            return None
         kind = spec.type
         if kind in ("ids", "strings", "slugs", "roles", "statements"):
             if not isinstance(value, list):
@@ -112,6 +132,10 @@ class _Checker:
         if not text:
             self.error(path, "empty-value", f"'{spec.name}' is empty")
             return None
+        if spec.lines:
+            self._warn_bidi(text, spec, path)
+        elif not self._one_line(text, spec, path):
+            return None
         if kind in ("id", "slug"):
             if not is_id(text):
                 self.error(
@@ -144,7 +168,38 @@ class _Checker:
             return None
         if kind == "text" and spec.name != "quote":
             return " ".join(text.split())
+        doubt = _alias_doubt(text) if spec.name == "aliases" else ""
+        if doubt:
+            self.warn(
+                path,
+                "common-alias",
+                f"alias '{text}' {doubt}",
+                "names are found as written, capitals too ('US' is not 'us'): write it as texts write the name, or leave it out",
+            )
         return text
+
+    def _one_line(self, text: str, spec: Field, path: tuple[str | int, ...]) -> bool:
+        """One line of visible text: no line break, no tab, no character that does not show (see chars.hidden)."""
+        found = next(hidden_in(text), None)
+        if found is None:
+            return True
+        ch = text[found]
+        if ch in "\n\t\u2028\u2029":
+            what = "a tab" if ch == "\t" else "a line break"
+            message, hint = f"'{spec.name}' holds {what}: it must be one line", "write it on one line, with spaces"
+        else:
+            shows = "changes the order in which the text around it is shown" if BIDI.match(ch) else "does not show"
+            message = f"'{spec.name}' holds {describe(ch)}, a character that {shows}"
+            hint = "delete it: it was probably pasted in with the text"
+        self.problems.append(Problem(self.record.path, *self.char_pos(path, ch), "error", "hidden-character", message, hint))
+        return False
+
+    def _warn_bidi(self, text: str, spec: Field, path: tuple[str | int, ...]) -> None:
+        found = BIDI.findall(text)
+        if found:
+            self.problems.append(
+                bidi_warning(self.record.path, self.char_pos(path, found[0]), found[0], f"'{spec.name}'", len(found))
+            )
 
     def _check_date(self, text: str, spec: Field, path: tuple[str | int, ...]) -> str | None:
         if not _DATE.fullmatch(text):
@@ -153,20 +208,44 @@ class _Checker:
         if not is_date(text):
             self.error(path, "bad-date", f"'{text}' is not a real date")
             return None
+        if _first_day(text) > dt.date.today() + dt.timedelta(days=FUTURE_DAYS):
+            self.warn(path, "future-date", f"'{spec.name}' is {text}, more than a year after today", "check the year")
         return text
 
 
 def is_date(text: str) -> bool:
     """A real date written YYYY-MM-DD, YYYY-MM or YYYY."""
-    match = _DATE.fullmatch(text)
-    if not match:
+    if not _DATE.fullmatch(text):
         return False
-    year, month, day = (int(g) if g else 1 for g in match.groups())
     try:
-        dt.date(year, month, day)
+        _first_day(text)
     except ValueError:
         return False
     return True
+
+
+def _first_day(text: str) -> dt.date:
+    """The first day of the date, month or year that text (YYYY-MM-DD, YYYY-MM or YYYY) writes; ValueError if none."""
+    match = _DATE.fullmatch(text)
+    if not match:
+        raise ValueError(text)
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    return dt.date(year, month, day)
+
+
+def _alias_doubt(alias: str) -> str:
+    """Why an alias would be found where the name is not meant, or ''.
+
+    Made only of common words, as written or capitalised ('the', 'The'; not 'US'), or one word all in
+    lower case: names are written with capitals in the archive's languages.
+    """
+    words = re.findall(r"\w+", alias)
+    if words and all(w in COMMON_WORDS or (w.istitle() and w.lower() in COMMON_WORDS) for w in words):
+        what = "is a common word" if len(words) == 1 else "is made of common words"
+        return f"{what}: every '{alias}' in a text would count as a mention"
+    if len(words) == 1 and words[0].islower():
+        return f"is one word in lower case: any '{alias}' in a text would count as a mention, and '{alias.title()}' never"
+    return ""
 
 
 def _is_web_url(text: str) -> bool:
@@ -211,6 +290,18 @@ def validate(raws: Iterable[RawRecord]) -> tuple[Archive, list[Problem]]:
 
 
 def _check_file_name(raw: RawRecord, checker: _Checker) -> None:
+    if raw.file_id in RESERVED_IDS:
+        checker.problems.append(
+            Problem(
+                raw.path,
+                1,
+                1,
+                "error",
+                "reserved-id",
+                f"'{raw.file_id}' cannot be an id: {RESERVED_IDS[raw.file_id].format(folder=FOLDERS[raw.kind])}",
+                f"rename the file, for example to '{raw.kind}-{raw.file_id}.md'",
+            )
+        )
     if not is_id(raw.file_id):
         suggestion = slugify(raw.file_id) or "an-id"
         checker.problems.append(
@@ -453,6 +544,7 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
     normal_body = normalise(body)
     statements: list[Statement] = []
     seen: dict[str, int] = {}
+    title_anchor = heading_anchor(clean["title"])
     for i, item in enumerate(clean.get("statements", ())):
         if "speaker" not in item or "quote" not in item:
             continue
@@ -466,6 +558,7 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
                 f'closest passage in the text: "{passage}"' if passage else "the text is empty",
             )
             continue
+        _check_short_quote(checker, item["quote"], ("statements", i, "quote"))
         date = item.get("date", clean["date"])
         if date > clean["date"] and not clean["date"].startswith(date):
             checker.error(
@@ -481,6 +574,15 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
             )
             continue
         seen[sid] = i
+        taken = _anchor_taken(sid, title_anchor, seen)
+        if taken:
+            derived = "" if "id" in item else " (made from its speaker and quote)"
+            checker.error(
+                ("statements", i, "id" if "id" in item else "quote"),
+                "reserved-anchor",
+                f"statement id '{sid}'{derived} {taken}",
+                "give the statement another 'id:'",
+            )
         fields = _common(item, "occasion", "reported", "about", "makes", "supports", "rejects", "cites")
         line = raw.pos("statements", i, "quote")[0]
         statements.append(
@@ -496,6 +598,40 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
             )
         )
     return tuple(statements)
+
+
+def _check_short_quote(checker: _Checker, quote: str, path: tuple[str | int, ...]) -> None:
+    words = sum(1 for word in quote.split() if any(ch.isalnum() for ch in word))
+    letters = sum(1 for ch in quote if ch.isalpha())
+    if words < SHORT_QUOTE_WORDS or letters < SHORT_QUOTE_LETTERS:
+        checker.warn(
+            path,
+            "short-quote",
+            f"a short quote ({words} word{'s' if words != 1 else ''}, {letters} letter{'s' if letters != 1 else ''}) "
+            "may stand in the text more than once, and says little out of its context",
+            f"quote at least {SHORT_QUOTE_WORDS} words and {SHORT_QUOTE_LETTERS} letters: the whole phrase the speaker is known for",
+        )
+
+
+def _anchor_taken(sid: str, title_anchor: str, earlier: dict[str, int]) -> str:
+    """How a statement's anchors (sid, and q-sid on its passage in the text) clash with another on its source's page, or ''."""
+    for anchor in (sid, f"q-{sid}"):
+        if anchor in SOURCE_PAGE_ANCHORS:
+            other = f"the heading '{SOURCE_PAGE_ANCHORS[anchor]}' of the source's page"
+        elif anchor == title_anchor:
+            other = "the title of the source's page"
+        elif anchor.startswith("q-") and anchor[2:] in earlier and anchor[2:] != sid:
+            other = f"the passage of statement {earlier[anchor[2:]] + 1} in the text"
+        elif anchor in earlier and anchor != sid:
+            other = f"statement {earlier[anchor] + 1}"
+        else:
+            continue
+        return (
+            f"is already the anchor of {other}"
+            if anchor == sid
+            else f"gives its passage the anchor '{anchor}', already that of {other}"
+        )
+    return ""
 
 
 def statement_anchor(speaker: str, quote: str) -> str:
