@@ -220,14 +220,14 @@ def test_reserved_ids_cover_every_page_the_build_writes_in_a_record_folder(tmp_p
     former = {"actor": {"russian-federation"}}
     assert "actors/sergei-lavrov/statements/page-2.md" in pages and "sources/by-year/2021/page-2.md" in pages
     assert "actors/russian-federation/index.html" in pages
-    others = set()
+    others: dict[str, set[str]] = {kind: set() for kind in FOLDERS}
     for doc in pages:
         for kind, folder in FOLDERS.items():
             if doc.startswith(folder + "/"):
                 name = doc[len(folder) + 1 :].split("/")[0].removesuffix(".md")
                 if name not in records[kind] | former.get(kind, set()):
-                    others.add(name)
-    assert others == set(RESERVED_IDS)
+                    others[kind].add(name)
+    assert others == {kind: set(names) for kind, names in RESERVED_IDS.items()}
 
 
 def test_the_declared_page_anchors_are_the_headings_of_the_source_template() -> None:

@@ -156,6 +156,7 @@ ALIAS_HINT = "names are found as written, capitals too ('US' is not 'us'): write
         ("not one inch eastward", ""),
         ("США", ""),
         ("U.S.", ""),
+        ("—", "has no letter or digit: no text will ever mention it"),
     ],
 )
 def test_an_alias_that_is_a_common_word_is_a_warning(alias: str, doubt: str, project: Callable[..., Project]) -> None:

@@ -161,9 +161,12 @@ ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 ID_MAX = 80
 # Names no record can take: the build writes another page there, in the record's folder of docs/.
 # tests/test_hostile_text.py renders a whole archive and checks that this covers every such page.
+_LISTS_THEM = "docs/{folder}/index.md is the page that lists them all"
 RESERVED_IDS = {
-    "index": "docs/{folder}/index.md is the page that lists them all",
-    "by-year": "docs/{folder}/by-year/ holds the pages of each year",
+    "source": {"index": _LISTS_THEM, "by-year": "docs/{folder}/by-year/ holds the pages of each year"},
+    "actor": {"index": _LISTS_THEM},
+    "agreement": {"index": _LISTS_THEM},
+    "demand": {"index": _LISTS_THEM},
 }
 # The anchors of a source's page itself: its headings (templates/source.md.j2, as MkDocs' toc writes their ids).
 # A statement's anchor cannot be one of them, nor the anchor of the page's title; tests/test_hostile_text.py

@@ -237,10 +237,13 @@ def _alias_doubt(alias: str) -> str:
     """Why an alias would be found where the name is not meant, or ''.
 
     Made only of common words, as written or capitalised ('the', 'The'; not 'US'), or one word all in
-    lower case: names are written with capitals in the archive's languages.
+    lower case (names are written with capitals in the archive's languages); names are found word by
+    word, so an alias with no word is never found.
     """
     words = re.findall(r"\w+", alias)
-    if words and all(w in COMMON_WORDS or (w.istitle() and w.lower() in COMMON_WORDS) for w in words):
+    if not words:
+        return "has no letter or digit: no text will ever mention it"
+    if all(w in COMMON_WORDS or (w.istitle() and w.lower() in COMMON_WORDS) for w in words):
         what = "is a common word" if len(words) == 1 else "is made of common words"
         return f"{what}: every '{alias}' in a text would count as a mention"
     if len(words) == 1 and words[0].islower():
@@ -290,7 +293,8 @@ def validate(raws: Iterable[RawRecord]) -> tuple[Archive, list[Problem]]:
 
 
 def _check_file_name(raw: RawRecord, checker: _Checker) -> None:
-    if raw.file_id in RESERVED_IDS:
+    reserved = RESERVED_IDS[raw.kind].get(raw.file_id)
+    if reserved:
         checker.problems.append(
             Problem(
                 raw.path,
@@ -298,7 +302,7 @@ def _check_file_name(raw: RawRecord, checker: _Checker) -> None:
                 1,
                 "error",
                 "reserved-id",
-                f"'{raw.file_id}' cannot be an id: {RESERVED_IDS[raw.file_id].format(folder=FOLDERS[raw.kind])}",
+                f"'{raw.file_id}' cannot be an id: {reserved.format(folder=FOLDERS[raw.kind])}",
                 f"rename the file, for example to '{raw.kind}-{raw.file_id}.md'",
             )
         )
