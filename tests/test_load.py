@@ -127,3 +127,12 @@ def test_a_control_character_in_a_text_is_refused_at_its_line_and_column() -> No
     raw = b"---\nname: A\n---\nFirst line.\nSecond \x1b[2J line.\n"
     _, problems = load_file("actor", raw, "sources/actors/a.md")
     assert [(p.line, p.column, p.message) for p in problems] == [(5, 8, "a control character (U+001B) that a text cannot hold")]
+
+
+@pytest.mark.parametrize("tag", ["!x", "!!set", "!!omap", "!!python/dict", "!<tag:example.org,2002:x>"])
+def test_a_tag_on_the_whole_front_matter_is_refused(tag: str) -> None:
+    """Found by the property tests: the front matter's mapping with a tag ended in an AssertionError."""
+    record, problems = load_file("actor", f"---\n{tag}\nname: A\nkind: person\n---\n".encode(), "sources/actors/a.md")
+    assert not record.readable
+    assert [(p.line, p.column, p.code) for p in problems] == [(2, 1, "yaml")]
+    assert problems[0].message.startswith("unsupported YAML tag '")

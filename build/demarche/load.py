@@ -319,7 +319,9 @@ def _parse_front_matter(front: str, record: RawRecord) -> list[Problem]:
         return fail(lines.at(node.start_mark.index), "front matter must be a set of 'key: value' lines", "")
     problems: list[Problem] = []
     data = _Converter(record, problems, front, lines).convert(node, ())
-    assert isinstance(data, dict)
+    if not isinstance(data, dict):  # a tag on the whole front matter (!x): refused by convert, at its line
+        record.readable = False
+        return problems
     record.data = data
     return problems
 
