@@ -8,9 +8,10 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
+import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +40,7 @@ _COMMON_WORDS = """a about after all also an and any are as at be but by can did
 COMMON_WORDS = frozenset(_COMMON_WORDS.split())
 FUTURE_DAYS = 365  # a date more than this after today is most likely a typo
 SHORT_QUOTE_WORDS, SHORT_QUOTE_LETTERS = 3, 12
+_ALNUM = re.compile(r"[^\W_]")
 
 
 class _Checker:
@@ -605,16 +607,23 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
 
 
 def _check_short_quote(checker: _Checker, quote: str, path: tuple[str | int, ...]) -> None:
-    words = sum(1 for word in quote.split() if any(ch.isalnum() for ch in word))
-    letters = sum(1 for ch in quote if ch.isalpha())
-    if words < SHORT_QUOTE_WORDS or letters < SHORT_QUOTE_LETTERS:
-        checker.warn(
-            path,
-            "short-quote",
-            f"a short quote ({words} word{'s' if words != 1 else ''}, {letters} letter{'s' if letters != 1 else ''}) "
-            "may stand in the text more than once, and says little out of its context",
-            f"quote at least {SHORT_QUOTE_WORDS} words and {SHORT_QUOTE_LETTERS} letters: the whole phrase the speaker is known for",
-        )
+    def words() -> Iterator[str]:
+        return (word for word in quote.split() if _ALNUM.search(word))  # a dash alone is not a word
+
+    if _at_least(SHORT_QUOTE_WORDS, words()) and _at_least(SHORT_QUOTE_LETTERS, filter(str.isalpha, quote)):
+        return  # the usual case, decided without counting every word and letter
+    count, letters = sum(1 for _ in words()), sum(map(str.isalpha, quote))
+    checker.warn(
+        path,
+        "short-quote",
+        f"a short quote ({count} word{'s' if count != 1 else ''}, {letters} letter{'s' if letters != 1 else ''}) "
+        "may stand in the text more than once, and says little out of its context",
+        f"quote at least {SHORT_QUOTE_WORDS} words and {SHORT_QUOTE_LETTERS} letters: the whole phrase the speaker is known for",
+    )
+
+
+def _at_least(count: int, items: Iterator[str]) -> bool:
+    return sum(1 for _ in itertools.islice(items, count)) == count
 
 
 def _anchor_taken(sid: str, title_anchor: str, earlier: dict[str, int]) -> str:
