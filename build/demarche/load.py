@@ -483,7 +483,7 @@ class _Converter:
 
     def refused(self, node: yaml.Node, text: str) -> bool:
         """Refuse a control character or a lone surrogate (only a YAML escape can write one), where it is written."""
-        found = CONTROL.search(text)
+        found = None if text.isascii() and text.isprintable() else CONTROL.search(text)
         if not found:
             return False
         ch = found.group()
