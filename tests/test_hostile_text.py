@@ -351,13 +351,14 @@ def test_a_hostile_page_marks_every_quote_and_has_no_stray_anchor(hostile_site: 
         "statement_anchor_taken",
     ],
 )
-@pytest.mark.parametrize("command", ["generate", "build"])
-def test_refused_content_stops_generate_and_build_without_a_traceback(case: str, command: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [("generate",), ("build",), ("serve", "--dev-addr", "127.0.0.1:1")])
+def test_refused_content_stops_every_command_without_a_traceback(case: str, command: tuple[str, ...], tmp_path: Path) -> None:
+    """serve checks before it starts MkDocs, so it stops too (here before binding its address)."""
     from tests.test_bad_input import case_project, expected
 
     path = ROOT / "tests" / "bad_input" / f"{case}.yml"
     root = case_project(path, tmp_path / "p")
-    run = run_cli(command, cwd=root)
+    run = run_cli(*command, cwd=root)
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     assert run.stderr.startswith(expected(path)[0])
