@@ -49,9 +49,10 @@ def _printable_path(path: str) -> str:
 def _json_escape(text: str) -> str:
     """JSON with every hidden character written as a \\u escape: the same data for a parser, safe on a terminal.
 
-    json.dumps has escaped the C0 controls inside strings already: a line feed left is between items.
+    json.dumps has escaped the C0 controls inside strings already: a line feed left is between items,
+    and each line between them is most often printable as it is (the quick case).
     """
-    return printable(text, _json_char)
+    return "\n".join(printable(line, _json_char) for line in text.split("\n"))
 
 
 def _json_char(ch: str) -> str:
