@@ -198,3 +198,31 @@ def test_a_statement_id_cannot_be_a_heading_of_its_page(anchor: str, project: Ca
         f"sources/texts/2021/lavrov-osce.md:8:9: error: statement id '{anchor}' is already the anchor of the heading "
         f"'{SOURCE_PAGE_ANCHORS[anchor]}' of the source's page | give the statement another 'id:'"
     ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "word", "scripts"),
+    [
+        ("name", "N\u0410TO", "N\u0410TO", "Latin and Cyrillic"),  # a Cyrillic А
+        ("name", "Sergei Lavr\u043ev", "Lavr\u043ev", "Latin and Cyrillic"),  # a Cyrillic о
+        ("aliases", "[\u0421\u0428\u0410 or US\u0410]", "US\u0410", "Latin and Cyrillic"),
+        ("name", "\u039d\u0391TO", "\u039d\u0391TO", "Latin and Greek"),
+        ("name", "Сергей Лавров", "", ""),
+        ("name", "Türkiye", "", ""),
+        ("aliases", "[Kiev Київ]", "", ""),
+    ],
+)
+def test_a_word_mixing_alphabets_is_a_warning(
+    field: str, value: str, word: str, scripts: str, project: Callable[..., Project]
+) -> None:
+    front = f"name: {value}" if field == "name" else f"name: NATO\naliases: {value}"
+    p = project({"sources/actors/nato.md": f"---\nkind: organization\n{front}\n---\n"}, site_parts=False)
+    line, col = (3, 7) if field == "name" else (4, 11)
+    assert problems_of(p) == (
+        [
+            f"sources/actors/nato.md:{line}:{col}: warning: '{field}' has a word that mixes {scripts} letters: '{word}' | "
+            "letters that look alike are different characters (Latin 'o', Cyrillic 'о'): type the word in one alphabet"
+        ]
+        if word
+        else []
+    )

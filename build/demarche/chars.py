@@ -11,6 +11,9 @@ Three classes, from the worst to the mildest:
 - BIDI: the embeddings, overrides and isolates that reorder the text around them on screen (the
   "Trojan Source" characters). A warning in a text, a quote or a summary, where a passage in Arabic
   or Hebrew may need them.
+
+And letters that look alike: a word that mixes Latin, Cyrillic and Greek letters (mixed_scripts) is
+most likely a look-alike typed in by mistake ('NАTO' with a Cyrillic 'А'), and is never found in a text.
 """
 
 from __future__ import annotations
@@ -69,3 +72,20 @@ def describe(ch: str) -> str:
     """U+202E RIGHT-TO-LEFT OVERRIDE."""
     name = _NAMES.get(ch) or unicodedata.name(ch, "")
     return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
+
+
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+_WORD = re.compile(r"\w+")
+
+
+def mixed_scripts(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """The first word that mixes Latin, Cyrillic or Greek letters, with its scripts; None when there is none."""
+    if text.isascii():
+        return None
+    for word in _WORD.findall(text):
+        if not word.isascii():
+            scripts = {name.split(" ", 1)[0] for name in (unicodedata.name(ch, "") for ch in word if ch.isalpha())}
+            found = tuple(script for script in _SCRIPTS if script in scripts)
+            if len(found) > 1:
+                return word, found
+    return None

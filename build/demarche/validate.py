@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from demarche.chars import BIDI, describe, hidden_in
+from demarche.chars import BIDI, describe, hidden_in, mixed_scripts
 from demarche.load import Position, RawRecord, bidi_warning
 from demarche.problems import Problem
 from demarche.quotes import closest_passage, find_quote, normalise
@@ -168,6 +168,8 @@ class _Checker:
         if kind == "wikidata" and not _WIKIDATA.fullmatch(text):
             self.error(path, "bad-value", f"'{text}' is not a Wikidata item id", "like Q150851")
             return None
+        if kind in ("text", "string") and not spec.lines:
+            self._warn_look_alike(text, spec, path)
         if kind == "text" and spec.name != "quote":
             return " ".join(text.split())
         doubt = _alias_doubt(text) if spec.name == "aliases" else ""
@@ -195,6 +197,17 @@ class _Checker:
             hint = "delete it: it was probably pasted in with the text"
         self.problems.append(Problem(self.record.path, *self.char_pos(path, ch), "error", "hidden-character", message, hint))
         return False
+
+    def _warn_look_alike(self, text: str, spec: Field, path: tuple[str | int, ...]) -> None:
+        mixed = mixed_scripts(text)
+        if mixed:
+            word, scripts = mixed
+            self.warn(
+                path,
+                "mixed-scripts",
+                f"'{spec.name}' has a word that mixes {' and '.join(s.title() for s in scripts)} letters: '{word}'",
+                "letters that look alike are different characters (Latin 'o', Cyrillic 'о'): type the word in one alphabet",
+            )
 
     def _warn_bidi(self, text: str, spec: Field, path: tuple[str | int, ...]) -> None:
         found = BIDI.findall(text)
