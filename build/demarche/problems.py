@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from demarche.chars import printable
+from demarche.chars import printable  # content quoted in a message cannot move the cursor, recolour or reorder a line
 
 
 @dataclass(frozen=True, order=True)
@@ -20,9 +20,9 @@ class Problem:
     hint: str = ""
 
     def as_text(self) -> str:
-        text = f"{_printable_path(self.path)}:{self.line}:{self.column}: {self.severity}: {_printable(self.message)}"
+        text = f"{_printable_path(self.path)}:{self.line}:{self.column}: {self.severity}: {printable(self.message)}"
         if self.hint:
-            text += f"\n    hint: {_printable(self.hint)}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
 
     def as_github(self) -> str:
@@ -33,17 +33,12 @@ class Problem:
         return f"::{kind} {where}::{message}"
 
 
-def _printable(text: str) -> str:
-    """Content quoted in a message cannot move the cursor, recolour a terminal or reorder a line: see chars.hidden."""
-    return printable(text)
-
-
 def _printable_path(path: str) -> str:
     """A path that cannot pass for another 'path:line:col:' (a file may be named 'a:1:1: error: b.md'): ':' is shown as \\x3a.
 
     The backslash is doubled, so every escape in a printed path reads one way only.
     """
-    return _printable(path.replace("\\", "\\\\").replace(":", "\\x3a"))
+    return printable(path.replace("\\", "\\\\").replace(":", "\\x3a"))
 
 
 def _json_escape(text: str) -> str:
@@ -63,7 +58,7 @@ def _json_char(ch: str) -> str:
 
 
 def _github_escape(text: str) -> str:
-    return _printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _github_property(text: str) -> str:
