@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from demarche.chars import BIDI, CONTROL, describe, hidden_in
 from demarche.problems import Problem
 from demarche.schema import KINDS, MAX_FILE_BYTES
 
@@ -95,6 +97,8 @@ class RawRecord:
     body: str = ""
     body_line: int = 1  # the file line the body starts on
     readable: bool = True  # False when the file or its front matter could not be read at all
+    refused: set[KeyPath] = field(default_factory=set)  # values refused while loading (they held a control character)
+    hidden: dict[KeyPath, list[tuple[str, Position]]] = field(default_factory=dict)  # where hidden characters are written
 
     def pos(self, *path: str | int) -> Position:
         """The position of the value at path, or of the nearest enclosing value."""
@@ -106,6 +110,10 @@ class RawRecord:
 
     def key_pos(self, *path: str | int) -> Position:
         return self.key_positions.get(path) or self.pos(*path)
+
+    def body_pos(self, index: int) -> Position:
+        """The file line and column of a character offset in the body."""
+        return self.body_line + self.body.count("\n", 0, index), index - self.body.rfind("\n", 0, index)
 
 
 def discover(sources_dir: Path) -> list[tuple[str, Path]]:
@@ -227,9 +235,44 @@ def load_file(kind: str, raw: bytes, rel: str) -> tuple[RawRecord, list[Problem]
             "add a line '---' after the last field, before the text",
         )
     front = "\n".join(lines[1:close]) + "\n"
-    record = RawRecord(kind, rel, Path(rel).stem, {}, body="\n".join(lines[close + 1 :]), body_line=close + 2)
+    body = unicodedata.normalize("NFC", "\n".join(lines[close + 1 :]))
+    record = RawRecord(kind, rel, Path(rel).stem, {}, body=body, body_line=close + 2)
     problems = _parse_front_matter(front, record)
-    return record, problems
+    return record, problems + _check_body_characters(record)
+
+
+def _check_body_characters(record: RawRecord) -> list[Problem]:
+    """A control character in a text is an error; a bidi control a warning (a passage in Arabic or Hebrew may need one)."""
+    problems = []
+    control = CONTROL.search(record.body)
+    if control:
+        problems.append(
+            Problem(
+                record.path,
+                *record.body_pos(control.start()),
+                "error",
+                "control-character",
+                f"a control character ({describe(control.group())}) that a text cannot hold",
+                "delete it: it was probably pasted in from another program",
+            )
+        )
+    bidi = [m.start() for m in BIDI.finditer(record.body)]
+    if bidi:
+        problems.append(bidi_warning(record.path, record.body_pos(bidi[0]), record.body[bidi[0]], "the text", len(bidi)))
+    return problems
+
+
+def bidi_warning(path: str, at: Position, ch: str, where: str, count: int = 1) -> Problem:
+    """A warning at the first of count bidi controls (chars.BIDI) in a text, a quote or a summary."""
+    if count == 1:
+        message = f"{where} holds {describe(ch)}, which changes the order in which the text around it is shown"
+        hint = "keep it only if the published text has it; delete it otherwise"
+    else:
+        message = (
+            f"{where} holds {count} characters that change the order in which the text around them is shown, first {describe(ch)}"
+        )
+        hint = "keep them only if the published text has them; delete them otherwise"
+    return Problem(path, *at, "warning", "bidi-control", message, hint)
 
 
 class _Lines:
@@ -264,15 +307,29 @@ def _parse_front_matter(front: str, record: RawRecord) -> list[Problem]:
         )
     except yaml.YAMLError as exc:
         return fail((2, 1), f"malformed YAML: {exc}")
+    except (ValueError, OverflowError):  # PyYAML's scanner calls chr() on an escape such as "\UFFFFFFFF" unchecked
+        return fail(
+            _beyond_unicode(front, lines),
+            "malformed YAML: an escape that is not a Unicode character",
+            "the largest is \\U0010FFFF; write the character itself",
+        )
     if node is None:
         return []
     if not isinstance(node, yaml.MappingNode):
         return fail(lines.at(node.start_mark.index), "front matter must be a set of 'key: value' lines", "")
     problems: list[Problem] = []
-    data = _Converter(record, problems, lines).convert(node, ())
-    assert isinstance(data, dict)
+    data = _Converter(record, problems, front, lines).convert(node, ())
+    if not isinstance(data, dict):  # a tag on the whole front matter (!x): refused by convert, at its line
+        record.readable = False
+        return problems
     record.data = data
     return problems
+
+
+def _beyond_unicode(front: str, lines: _Lines) -> Position:
+    """Where the first escape of a code point beyond Unicode is written."""
+    found = (m.start() for m in re.finditer(r"\\U([0-9A-Fa-f]{8})", front) if int(m.group(1), 16) > 0x10FFFF)
+    return lines.at(next(found, 0))
 
 
 def _explain(exc: yaml.MarkedYAMLError, lines: _Lines) -> tuple[Position, str, str]:
@@ -358,11 +415,13 @@ class _Converter:
 
     Scalars are built by PyYAML's SafeConstructor, except timestamps, which are kept as the text
     written (the validator reads dates itself, so an impossible date is a message, not a crash).
+    Text is put in Unicode's NFC form, as readers see it, and checked for characters that hide.
     """
 
-    def __init__(self, record: RawRecord, problems: list[Problem], lines: _Lines) -> None:
+    def __init__(self, record: RawRecord, problems: list[Problem], front: str, lines: _Lines) -> None:
         self.record = record
         self.problems = problems
+        self.front = front
         self.lines = lines
         self.constructor = yaml.SafeLoader("")
 
@@ -382,12 +441,14 @@ class _Converter:
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.scalar(node)
+        return self.scalar(node, path)
 
     def mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if isinstance(key, str) and self.refused(key_node, key):
+                continue
             if not isinstance(key, str):
                 self.error(key_node, "bad-key", "a key must be a plain name")
                 continue
@@ -399,11 +460,70 @@ class _Converter:
             result[key] = self.convert(value_node, (*path, key))
         return result
 
-    def scalar(self, node: yaml.Node) -> Any:
+    def scalar(self, node: yaml.Node, path: KeyPath | None = None) -> Any:
         if node.tag == _TIMESTAMP_TAG:
             return str(node.value)
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError):
             self.error(node, "yaml", f"unsupported YAML value or tag '{node.tag}'", "write plain text, numbers or lists")
             return None
+        if not isinstance(value, str) or (value.isascii() and value.isprintable()):
+            return value
+        value = unicodedata.normalize("NFC", value)
+        if path is None:
+            return value
+        if self.refused(node, value):
+            self.record.refused.add(path)
+            return CONTROL.sub("\ufffd", value)
+        shown = {value[i] for i in hidden_in(value)} - {"\n"}
+        if shown:
+            self.record.hidden[path] = [(ch, self.lines.at(index)) for ch, index in _written(self.front, node) if ch in shown]
+        return value
+
+    def refused(self, node: yaml.Node, text: str) -> bool:
+        """Refuse a control character or a lone surrogate (only a YAML escape can write one), where it is written."""
+        found = None if text.isascii() and text.isprintable() else CONTROL.search(text)
+        if not found:
+            return False
+        ch = found.group()
+        at = next((index for made, index in _written(self.front, node) if made == ch), node.start_mark.index)
+        what = "a lone surrogate" if "\ud800" <= ch <= "\udfff" else "a control character"
+        hint = (
+            "write the character itself: an escape gives a whole character, such as \\U0001F600, not half of one"
+            if what == "a lone surrogate"
+            else "delete it, or the escape that writes it"
+        )
+        line, col = self.lines.at(at)
+        self.problems.append(
+            Problem(
+                self.record.path,
+                line,
+                col,
+                "error",
+                "control-character",
+                f"{what} ({describe(ch)}) that a text cannot hold",
+                hint,
+            )
+        )
+        return True
+
+
+_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))|.", re.DOTALL)
+_NAMED_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r", "e": "\x1b"}
+_NAMED_ESCAPES.update({"N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029", "\n": ""})
+
+
+def _written(front: str, node: yaml.Node) -> Iterator[tuple[str, int]]:
+    """Each character a scalar gives, with the offset where it is written: itself, or in double quotes its escape.
+
+    Folding changes only white space, so the characters that hide stand in the same order as written.
+    """
+    start, end = node.start_mark.index, node.end_mark.index
+    if getattr(node, "style", None) != '"':
+        yield from ((ch, start + i) for i, ch in enumerate(front[start:end]))
+        return
+    for m in _ESCAPE.finditer(front, start, end):
+        code = m.group(1) or m.group(2) or m.group(3)
+        made = chr(int(code, 16)) if code else _NAMED_ESCAPES.get(m.group(4), m.group(4)) if m.group(4) else m.group()
+        yield made, m.start()

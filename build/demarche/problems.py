@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+from demarche.chars import printable  # content quoted in a message cannot move the cursor, recolour or reorder a line
 
 
 @dataclass(frozen=True, order=True)
@@ -21,9 +20,9 @@ class Problem:
     hint: str = ""
 
     def as_text(self) -> str:
-        text = f"{_printable(self.path)}:{self.line}:{self.column}: {self.severity}: {_printable(self.message)}"
+        text = f"{_printable_path(self.path)}:{self.line}:{self.column}: {self.severity}: {printable(self.message)}"
         if self.hint:
-            text += f"\n    hint: {_printable(self.hint)}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
 
     def as_github(self) -> str:
@@ -34,13 +33,32 @@ class Problem:
         return f"::{kind} {where}::{message}"
 
 
-def _printable(text: str) -> str:
-    """Content quoted in a message cannot move the cursor or recolour a terminal: control characters are shown as escapes."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+def _printable_path(path: str) -> str:
+    """A path that cannot pass for another 'path:line:col:' (a file may be named 'a:1:1: error: b.md'): ':' is shown as \\x3a.
+
+    The backslash is doubled, so every escape in a printed path reads one way only.
+    """
+    return printable(path.replace("\\", "\\\\").replace(":", "\\x3a"))
+
+
+def _json_escape(text: str) -> str:
+    """JSON with every hidden character written as a \\u escape: the same data for a parser, safe on a terminal.
+
+    json.dumps has escaped the C0 controls inside strings already: a line feed left is between items,
+    and each line between them is most often printable as it is (the quick case).
+    """
+    return "\n".join(printable(line, _json_char) for line in text.split("\n"))
+
+
+def _json_char(ch: str) -> str:
+    if ch < "\x7f":
+        return ch
+    units = ch.encode("utf-16-be", "surrogatepass")
+    return "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2))
 
 
 def _github_escape(text: str) -> str:
-    return _printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _github_property(text: str) -> str:
@@ -69,7 +87,7 @@ def summary(problems: list[Problem]) -> str:
 def format_problems(problems: list[Problem], fmt: str) -> str:
     ordered = sorted(problems)
     if fmt == "json":
-        return json.dumps([asdict(p) for p in ordered], ensure_ascii=False, indent=2)
+        return _json_escape(json.dumps([asdict(p) for p in ordered], ensure_ascii=False, indent=2))
     if fmt == "github":
         return "\n".join([*(p.as_github() for p in ordered), summary(ordered)])
     lines = [p.as_text() for p in ordered]

@@ -46,6 +46,7 @@ class Field:
     ref: str = ""  # the record kind an id or ids field refers to
     choices: tuple[str, ...] = ()
     example: str = ""
+    lines: bool = False  # True when it may hold line breaks; every other field is one line of visible text
 
 
 ROLE_FIELDS = (
@@ -63,6 +64,7 @@ STATEMENT_FIELDS = (
         "A passage that stands in the body, as published.",
         required=True,
         example='"The OSCE is in a depressing state"',
+        lines=True,
     ),
     Field("date", "date", "When it was said; default the source's date.", example="2021-12-02"),
     Field("occasion", "text", "Where or at what it was said.", example="OSCE Ministerial Council, Stockholm"),
@@ -91,7 +93,7 @@ SOURCE_FIELDS = (
     Field("original_language", "language", "Set when this text is a translation: the original's language.", example="ru"),
     Field("url", "url", "Where it was published (http or https)."),
     Field("archive_url", "url", "A snapshot of it in a web archive."),
-    Field("summary", "text", "One neutral sentence."),
+    Field("summary", "text", "One neutral sentence.", lines=True),
     Field("actors", "ids", "Actors mentioned but not found by their names in the text.", ref="actor", example="[osce]"),
     Field("agreements", "ids", "Agreements the text is about.", ref="agreement", example="[minsk-agreements]"),
     Field("demands", "ids", "Demands the text is about.", ref="demand"),
@@ -157,4 +159,17 @@ PLACEHOLDER = "REPLACE THIS LINE with"
 
 ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 ID_MAX = 80
+# Names no record can take: the build writes another page there, in the record's folder of docs/.
+# tests/test_hostile_text.py renders a whole archive and checks that this covers every such page.
+_LISTS_THEM = "docs/{folder}/index.md is the page that lists them all"
+RESERVED_IDS = {
+    "source": {"index": _LISTS_THEM, "by-year": "docs/{folder}/by-year/ holds the pages of each year"},
+    "actor": {"index": _LISTS_THEM},
+    "agreement": {"index": _LISTS_THEM},
+    "demand": {"index": _LISTS_THEM},
+}
+# The anchors of a source's page itself: its headings (templates/source.md.j2, as MkDocs' toc writes their ids).
+# A statement's anchor cannot be one of them, nor the anchor of the page's title; tests/test_hostile_text.py
+# builds a source page and checks that every id on it is one of these, a statement's, or the theme's own.
+SOURCE_PAGE_ANCHORS = {"statements": "Statements", "mentions": "Mentions", "text": "Text", "how-to-cite": "How to cite"}
 MAX_FILE_BYTES = 2_000_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from unidecode import unidecode
 
@@ -17,6 +18,7 @@ def is_id(value: object) -> bool:
 
 def slugify(text: str, max_words: int = 0, max_length: int = ID_MAX) -> str:
     """A lowercase ASCII slug, transliterated when the text is not Latin (Сергей Лавров -> sergei-lavrov)."""
+    text = text.encode("utf-8", "ignore").decode("utf-8")  # no lone surrogate (a file name's stray byte) reaches unidecode
     words = re.findall(r"[a-z0-9]+", unidecode(text).lower().replace("'", ""))
     if max_words:
         words = words[:max_words]
@@ -25,3 +27,9 @@ def slugify(text: str, max_words: int = 0, max_length: int = ID_MAX) -> str:
         slug = slug[:max_length].rstrip("-")
         slug = slug.rsplit("-", 1)[0] if "-" in slug else slug
     return slug
+
+
+def heading_anchor(text: str) -> str:
+    """The id MkDocs gives a heading of this text (Python-Markdown's toc slugify, as mkdocs.yml configures it)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", ascii_text).strip().lower())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -15,13 +16,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from demarche import htmlcheck
-from demarche.load import RawRecord
+from demarche.chars import BIDI, describe, hidden_in, mixed_scripts
+from demarche.load import Position, RawRecord, bidi_warning
 from demarche.problems import Problem
 from demarche.quotes import closest_passage, find_quote, normalise
 from demarche.records import Actor, Agreement, Archive, Demand, Role, Source, Statement
-from demarche.schema import ID_MAX, KINDS, NESTED, PLACEHOLDER, Field
-from demarche.slug import is_id, slugify
+from demarche.schema import ID_MAX, KINDS, NESTED, PLACEHOLDER, RESERVED_IDS, SOURCE_PAGE_ANCHORS, Field
+from demarche.slug import heading_anchor, is_id, slugify
 from demarche.text import md
+from demarche.urls import FOLDERS
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
@@ -29,6 +32,16 @@ _WIKIDATA = re.compile(r"Q[1-9][0-9]*")
 _MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(")
 _USERINFO = re.compile(r"(//)[^/?#\\@]*@")
 _USERINFO_HINT = "remove the 'name:password@' part: a reader's browser would send it"
+# Words so common that an alias made of them would find a "mention" in nearly every text (as written: "US" is a name).
+_COMMON_WORDS = """a about after all also an and any are as at be but by can did do does for from had has have he her his how i if in
+    into is it its may me might must my no not of on one or our out over she should so some than that the their them then
+    there these they this those to up us was we were what when where which who why will with would you your
+    а без бы был была были было в вам вас во вы да для до его ее её если же за и из или их к как ко когда кто ли мы на над
+    не нет ни но о об он она они оно от по под при с со так то тот у что это я"""
+COMMON_WORDS = frozenset(_COMMON_WORDS.split())
+FUTURE_DAYS = 365  # a date more than this after today is most likely a typo
+SHORT_QUOTE_WORDS, SHORT_QUOTE_LETTERS = 3, 12
+_ALNUM = re.compile(r"[^\W_]")
 
 
 class _Checker:
@@ -41,6 +54,13 @@ class _Checker:
     def error(self, path: tuple[str | int, ...], code: str, message: str, hint: str = "", key: bool = False) -> None:
         line, col = self.record.key_pos(*path) if key else self.record.pos(*path)
         self.problems.append(Problem(self.record.path, line, col, "error", code, message, hint))
+
+    def warn(self, path: tuple[str | int, ...], code: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.record.path, *self.record.pos(*path), "warning", code, message, hint))
+
+    def char_pos(self, path: tuple[str | int, ...], ch: str) -> Position:
+        """Where the value at path writes ch (recorded by the loader), or where the value starts."""
+        return next((at for c, at in self.record.hidden.get(path, ()) if c == ch), self.record.pos(*path))
 
     def check_mapping(self, data: Any, fields: tuple[Field, ...], path: tuple[str | int, ...], what: str) -> dict[str, Any]:
         if not isinstance(data, dict):
@@ -79,6 +99,8 @@ class _Checker:
         return clean
 
     def check_value(self, value: Any, spec: Field, path: tuple[str | int, ...]) -> Any:
+        if path in self.record.refused:  # the loader has said why
+            return None
         kind = spec.type
         if kind in ("ids", "strings", "slugs", "roles", "statements"):
             if not isinstance(value, list):
@@ -113,6 +135,10 @@ class _Checker:
         if not text:
             self.error(path, "empty-value", f"'{spec.name}' is empty")
             return None
+        if spec.lines:
+            self._warn_bidi(text, spec, path)
+        elif not self._one_line(text, spec, path):
+            return None
         if kind in ("id", "slug"):
             if not is_id(text):
                 self.error(
@@ -140,8 +166,18 @@ class _Checker:
         if kind == "wikidata" and not _WIKIDATA.fullmatch(text):
             self.error(path, "bad-value", f"'{text}' is not a Wikidata item id", "like Q150851")
             return None
+        if kind in ("text", "string") and not spec.lines:
+            self._warn_look_alike(text, spec, path)
         if kind == "text" and spec.name != "quote":
             return " ".join(text.split())
+        doubt = _alias_doubt(text) if spec.name == "aliases" else ""
+        if doubt:
+            self.warn(
+                path,
+                "common-alias",
+                f"alias '{text}' {doubt}",
+                "names are found as written, capitals too ('US' is not 'us'): write it as texts write the name, or leave it out",
+            )
         return text
 
     def _check_url(self, text: str, spec: Field, path: tuple[str | int, ...]) -> str | None:
@@ -158,6 +194,40 @@ class _Checker:
             return None
         return text
 
+    def _one_line(self, text: str, spec: Field, path: tuple[str | int, ...]) -> bool:
+        """One line of visible text: no line break, no tab, no character that does not show (see chars.hidden)."""
+        found = next(hidden_in(text), None)
+        if found is None:
+            return True
+        ch = text[found]
+        if ch in "\n\t\u2028\u2029":
+            what = "a tab" if ch == "\t" else "a line break"
+            message, hint = f"'{spec.name}' holds {what}: it must be one line", "write it on one line, with spaces"
+        else:
+            shows = "changes the order in which the text around it is shown" if BIDI.match(ch) else "does not show"
+            message = f"'{spec.name}' holds {describe(ch)}, a character that {shows}"
+            hint = "delete it: it was probably pasted in with the text"
+        self.problems.append(Problem(self.record.path, *self.char_pos(path, ch), "error", "hidden-character", message, hint))
+        return False
+
+    def _warn_look_alike(self, text: str, spec: Field, path: tuple[str | int, ...]) -> None:
+        mixed = mixed_scripts(text)
+        if mixed:
+            word, scripts = mixed
+            self.warn(
+                path,
+                "mixed-scripts",
+                f"'{spec.name}' has a word that mixes {' and '.join(s.title() for s in scripts)} letters: '{word}'",
+                "letters that look alike are different characters (Latin 'o', Cyrillic 'о'): type the word in one alphabet",
+            )
+
+    def _warn_bidi(self, text: str, spec: Field, path: tuple[str | int, ...]) -> None:
+        found = BIDI.findall(text)
+        if found:
+            self.problems.append(
+                bidi_warning(self.record.path, self.char_pos(path, found[0]), found[0], f"'{spec.name}'", len(found))
+            )
+
     def _check_date(self, text: str, spec: Field, path: tuple[str | int, ...]) -> str | None:
         if not _DATE.fullmatch(text):
             self.error(path, "bad-date", f"'{spec.name}' must be a date YYYY-MM-DD, YYYY-MM or YYYY, not '{text}'")
@@ -165,20 +235,47 @@ class _Checker:
         if not is_date(text):
             self.error(path, "bad-date", f"'{text}' is not a real date")
             return None
+        if _first_day(text) > dt.date.today() + dt.timedelta(days=FUTURE_DAYS):
+            self.warn(path, "future-date", f"'{spec.name}' is {text}, more than a year after today", "check the year")
         return text
 
 
 def is_date(text: str) -> bool:
     """A real date written YYYY-MM-DD, YYYY-MM or YYYY."""
-    match = _DATE.fullmatch(text)
-    if not match:
+    if not _DATE.fullmatch(text):
         return False
-    year, month, day = (int(g) if g else 1 for g in match.groups())
     try:
-        dt.date(year, month, day)
+        _first_day(text)
     except ValueError:
         return False
     return True
+
+
+def _first_day(text: str) -> dt.date:
+    """The first day of the date, month or year that text (YYYY-MM-DD, YYYY-MM or YYYY) writes; ValueError if none."""
+    match = _DATE.fullmatch(text)
+    if not match:
+        raise ValueError(text)
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    return dt.date(year, month, day)
+
+
+def _alias_doubt(alias: str) -> str:
+    """Why an alias would be found where the name is not meant, or ''.
+
+    Made only of common words, as written or capitalised ('the', 'The'; not 'US'), or one word all in
+    lower case (names are written with capitals in the archive's languages); names are found word by
+    word, so an alias with no word is never found.
+    """
+    words = re.findall(r"\w+", alias)
+    if not words:
+        return "has no letter or digit: no text will ever mention it"
+    if all(w in COMMON_WORDS or (w.istitle() and w.lower() in COMMON_WORDS) for w in words):
+        what = "is a common word" if len(words) == 1 else "is made of common words"
+        return f"{what}: every '{alias}' in a text would count as a mention"
+    if len(words) == 1 and words[0].islower():
+        return f"is one word in lower case: any '{alias}' in a text would count as a mention, and '{alias.title()}' never"
+    return ""
 
 
 def _is_web_url(text: str) -> bool:
@@ -228,6 +325,19 @@ def validate(raws: Iterable[RawRecord]) -> tuple[Archive, list[Problem]]:
 
 
 def _check_file_name(raw: RawRecord, checker: _Checker) -> None:
+    reserved = RESERVED_IDS[raw.kind].get(raw.file_id)
+    if reserved:
+        checker.problems.append(
+            Problem(
+                raw.path,
+                1,
+                1,
+                "error",
+                "reserved-id",
+                f"'{raw.file_id}' cannot be an id: {reserved.format(folder=FOLDERS[raw.kind])}",
+                f"rename the file, for example to '{raw.kind}-{raw.file_id}.md'",
+            )
+        )
     if not is_id(raw.file_id):
         suggestion = slugify(raw.file_id) or "an-id"
         checker.problems.append(
@@ -474,6 +584,7 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
     normal_body = normalise(body)
     statements: list[Statement] = []
     seen: dict[str, int] = {}
+    title_anchor = heading_anchor(clean["title"])
     for i, item in enumerate(clean.get("statements", ())):
         if "speaker" not in item or "quote" not in item:
             continue
@@ -487,6 +598,7 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
                 f'closest passage in the text: "{passage}"' if passage else "the text is empty",
             )
             continue
+        _check_short_quote(checker, item["quote"], ("statements", i, "quote"))
         date = item.get("date", clean["date"])
         if date > clean["date"] and not clean["date"].startswith(date):
             checker.error(
@@ -502,6 +614,15 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
             )
             continue
         seen[sid] = i
+        taken = _anchor_taken(sid, title_anchor, seen)
+        if taken:
+            derived = "" if "id" in item else " (made from its speaker and quote)"
+            checker.error(
+                ("statements", i, "id" if "id" in item else "quote"),
+                "reserved-anchor",
+                f"statement id '{sid}'{derived} {taken}",
+                "give the statement another 'id:'",
+            )
         fields = _common(item, "occasion", "reported", "about", "makes", "supports", "rejects", "cites")
         line = raw.pos("statements", i, "quote")[0]
         statements.append(
@@ -517,6 +638,47 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
             )
         )
     return tuple(statements)
+
+
+def _check_short_quote(checker: _Checker, quote: str, path: tuple[str | int, ...]) -> None:
+    def words() -> Iterator[str]:
+        return (word for word in quote.split() if _ALNUM.search(word))  # a dash alone is not a word
+
+    if _at_least(SHORT_QUOTE_WORDS, words()) and _at_least(SHORT_QUOTE_LETTERS, filter(str.isalpha, quote)):
+        return  # the usual case, decided without counting every word and letter
+    count, letters = sum(1 for _ in words()), sum(map(str.isalpha, quote))
+    checker.warn(
+        path,
+        "short-quote",
+        f"a short quote ({count} word{'s' if count != 1 else ''}, {letters} letter{'s' if letters != 1 else ''}) "
+        "may stand in the text more than once, and says little out of its context",
+        f"quote at least {SHORT_QUOTE_WORDS} words and {SHORT_QUOTE_LETTERS} letters: the whole phrase the speaker is known for",
+    )
+
+
+def _at_least(count: int, items: Iterator[str]) -> bool:
+    return sum(1 for _ in itertools.islice(items, count)) == count
+
+
+def _anchor_taken(sid: str, title_anchor: str, earlier: dict[str, int]) -> str:
+    """How a statement's anchors (sid, and q-sid on its passage in the text) clash with another on its source's page, or ''."""
+    for anchor in (sid, f"q-{sid}"):
+        if anchor in SOURCE_PAGE_ANCHORS:
+            other = f"the heading '{SOURCE_PAGE_ANCHORS[anchor]}' of the source's page"
+        elif anchor == title_anchor:
+            other = "the title of the source's page"
+        elif anchor.startswith("q-") and anchor[2:] in earlier and anchor[2:] != sid:
+            other = f"the passage of statement {earlier[anchor[2:]] + 1} in the text"
+        elif anchor in earlier and anchor != sid:
+            other = f"statement {earlier[anchor] + 1}"
+        else:
+            continue
+        return (
+            f"is already the anchor of {other}"
+            if anchor == sid
+            else f"gives its passage the anchor '{anchor}', already that of {other}"
+        )
+    return ""
 
 
 def statement_anchor(speaker: str, quote: str) -> str:
