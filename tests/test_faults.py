@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from demarche import publish
 from demarche.pipeline import Project, build
 from demarche.write import recover
 from tests import faults
@@ -256,3 +257,16 @@ def test_a_read_only_folder(scenarios: dict[str, Scenario], tmp_path: Path, comm
             path.chmod(0o755)
     assert (result.returncode, re.fullmatch(expected, result.stderr) is not None) == (1, True), result.stderr
     assert states(scenario, work) == []
+
+
+def test_where_folders_cannot_be_exchanged(
+    scenarios: dict[str, Scenario], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without renameat2's RENAME_EXCHANGE (another kernel, another file system), two renames put the new
+    site in place, and the previous one goes."""
+    monkeypatch.setattr(publish, "exchange", lambda new, site: False)
+    work = tmp_path / "work"
+    shutil.copytree(scenarios["rebuild"].before, work)
+    _, published = build(Project(work))
+    assert published and output(work) == scenarios["rebuild"].new
+    assert sorted(p.name for p in work.glob("site*")) == ["site"]

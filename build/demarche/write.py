@@ -15,12 +15,16 @@ cannot be swapped whole like site/. A write is a redo journal instead:
    can be repeated: a staged file that is gone was already moved) and removes any staging folder
    or temporary file no journal names.
 
-So a run killed or stopped by an I/O error before the commit changed nothing in docs/; one stopped
-after it is finished by the next write: the next build, not the user, sees docs/ as the old output
-or the new one. Every file in docs/ is at any moment its old bytes or its new bytes, never a part
-(renames are atomic), and a page is in docs/ only once a journal, and then the manifest, records it,
-so a page a killed build wrote is never taken for a hand-written one. Staging folders, temporary
-files, the journal and the manifest start with a dot, which MkDocs leaves out of the site.
+Why this holds. A run killed, or stopped by an I/O error, before the commit changed nothing in
+docs/ outside its staging folder. One stopped after the commit left a journal that names every
+change in full, so the next write completes it before it reads anything: every build, generate and
+serve holds the build lock and recovers first, so each of them, and the MkDocs run of a build, sees
+docs/ as the old output or the new one. On disk, between the crash and that next write, docs/ may
+hold some new pages beside old ones, each whole (renames are atomic; nothing is written in place),
+with the journal that finishes the change. A page reaches docs/ only after a journal that lists it,
+then the manifest, records it, so a page a killed build wrote is never taken for a hand-written one.
+Staging folders, temporary files, the journal and the manifest start with a dot, which MkDocs leaves
+out of the site.
 
 The build lock (pipeline.build_lock) keeps two writers apart; `recover` relies on it, since the
 staging folder of a live writer would look abandoned. Nothing is fsync'ed: this survives the
