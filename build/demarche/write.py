@@ -19,7 +19,8 @@ Why this holds. A run killed, or stopped by an I/O error, before the commit chan
 docs/ outside its staging folder. One stopped after the commit left a journal that names every
 change in full, so the next write completes it before it reads anything: every build, generate and
 serve holds the build lock and recovers first, so each of them, and the MkDocs run of a build, sees
-docs/ as the old output or the new one. On disk, between the crash and that next write, docs/ may
+docs/ as the old output or the new one (the preview of `mkdocs serve` reads docs/ at any time, and
+is built again after each write). On disk, between the crash and that next write, docs/ may
 hold some new pages beside old ones, each whole (renames are atomic; nothing is written in place),
 with the journal that finishes the change. A page reaches docs/ only after a journal that lists it,
 then the manifest, records it, so a page a killed build wrote is never taken for a hand-written one.
