@@ -101,13 +101,10 @@ def extra_renderers() -> list[Callable[[Renderer], None]]:
 
 
 def generate(project: Project) -> WriteReport:
+    """Check and render (in memory), then write docs/ under the build lock: a content error writes nothing."""
+    _, pages, _ = generate_pages(project)
     with build_lock(project):
-        return _generate(project)[0]
-
-
-def _generate(project: Project) -> tuple[WriteReport, Graph]:
-    graph, pages, _ = generate_pages(project)
-    return write_pages(project.docs, pages), graph
+        return write_pages(project.docs, pages)
 
 
 def build(project: Project) -> tuple[WriteReport, bool]:
@@ -119,8 +116,9 @@ def build(project: Project) -> tuple[WriteReport, bool]:
     place, and it records site/ as that build left it, so a site/ that no build finished, or that
     anything else changed, is built again.
     """
+    graph, pages, _ = generate_pages(project)
     with build_lock(project) as lock:
-        report, graph = _generate(project)
+        report = write_pages(project.docs, pages)
         environ = mkdocs_environ(graph)
         stamp = project.state / "site-stamp"
         inputs = site_inputs(project, environ)
