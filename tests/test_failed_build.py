@@ -15,10 +15,10 @@ pytestmark = pytest.mark.slow
 
 
 def output_hashes(root: Path) -> dict[str, str]:
-    """Every file under docs/ and site/ (and any staging folder beside site/), by path, with its hash."""
+    """Every file under docs/ (hidden ones too) and site/ (and any staging folder beside site/), by path, with its hash."""
     found = {}
-    for top in ("docs", "site", "site.new", "site.old"):
-        for path in sorted((root / top).rglob("*")):
+    for top in [root / "docs", *sorted(root.glob("site*"))]:
+        for path in sorted(top.rglob("*")):
             if path.is_file():
                 found[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found

@@ -1,8 +1,11 @@
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from demarche.write import WriteError, undo, write_pages
+from demarche.write import JOURNAL, MANIFEST, WriteError, read_manifest, undo, write_pages
 
 
 def test_removes_stale_generated_pages_but_never_hand_written_ones(tmp_path: Path) -> None:
@@ -43,3 +46,52 @@ def test_undo_puts_back_what_a_write_changed(tmp_path: Path) -> None:
     after = {p.relative_to(docs).as_posix(): p.read_bytes() for p in docs.rglob("*") if p.is_file()}
     assert after == before
     assert not (docs / "sources").exists()
+
+
+class Crash(BaseException):
+    """The write stopping where it stands: no code catches it (only cleanup handlers run)."""
+
+
+def crashing(real: Callable[..., Any], at: int) -> Callable[..., Any]:
+    calls = iter(range(1, 1_000_000))
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if next(calls) == at:
+            raise Crash
+        return real(*args, **kwargs)
+
+    return call
+
+
+def files(docs: Path) -> dict[str, bytes]:
+    return {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*")) if p.is_file()}
+
+
+def test_a_page_written_by_a_stopped_write_is_taken_back_by_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped after its journal was committed and one page moved into place, before the manifest was:
+    the next write finishes the journal first, so the page counts as generated and goes when it is stale."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "about.md").write_text("hand-written")
+    write_pages(docs, {"actors/a.md": "A"})
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", crashing(os.replace, at=3))  # 1: the journal; 2: actors/a.md; 3: actors/new.md
+        with pytest.raises(Crash):
+            write_pages(docs, {"actors/a.md": "A2", "actors/new.md": "N"})
+    assert (docs / JOURNAL).exists() and (docs / "actors/a.md").read_text() == "A2"
+    assert read_manifest(docs) == {"actors/a.md"}
+    report = write_pages(docs, {"actors/a.md": "A3"})
+    assert report.removed == ("actors/new.md",)
+    assert files(docs) == {MANIFEST: b'[\n"actors/a.md"\n]', "about.md": b"hand-written", "actors/a.md": b"A3"}
+
+
+def test_a_write_stopped_before_its_commit_changed_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_pages(docs, {"actors/a.md": "A", "actors/b.md": "B"})
+    before = files(docs)
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", crashing(os.replace, at=1))  # the journal's commit
+        with pytest.raises(Crash):
+            write_pages(docs, {"actors/a.md": "A2", "sources/c.md": "C"})
+    assert files(docs) == before  # the staged pages are gone with their staging folder

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from demarche.pipeline import Project, build, check, generate
+from demarche.pipeline import Project, build, check, generate, os_error_message
 from demarche.problems import ContentError, format_problems, has_errors
 from demarche.publish import PublishError
 from demarche.scaffold import add_new_command, new_record
@@ -55,11 +55,11 @@ def _main(argv: list[str] | None) -> int:
         return 2
     if args.command == "new":
         return new_record(project.root, args)
-    if args.command == "check":
-        _, problems = check(project)
-        print(format_problems(problems, args.format))
-        return 1 if has_errors(problems) else 0
     try:
+        if args.command == "check":
+            _, problems = check(project)
+            print(format_problems(problems, args.format))
+            return 1 if has_errors(problems) else 0
         if args.command == "generate":
             report = generate(project)
             print(f"generated: {len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed")
@@ -90,5 +90,10 @@ def _main(argv: list[str] | None) -> int:
         where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
         print(f"demarche: template error: {where}{exc}", file=sys.stderr)
         print("nothing was written: the previous pages and site are as they were", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a full disk, a read-only folder...: the next build finishes or undoes this one
+        if isinstance(exc, BrokenPipeError):
+            raise
+        print(os_error_message(exc, project.root), file=sys.stderr)
         return 1
     return 0

@@ -1,35 +1,106 @@
-"""Stage 6, publish: `mkdocs build --strict` into site/, replacing it only when the build succeeds."""
+"""Stage 6, publish: `mkdocs build --strict` into a folder of its own, then swapped with site/ in one step.
+
+MkDocs builds into `site.<unique>.partial` beside site/; only a build that succeeded is swapped with
+site/, by Linux's renameat2(RENAME_EXCHANGE), so site/ is at every moment the previous site or the
+new one, whole. (Where the kernel or file system cannot exchange, two renames leave a moment with no
+site/, never a mixed one.) The previous site, now under the partial name, is then removed; partial
+folders that a killed build left are removed by the next publish, which holds the build lock.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import functools
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+
+PARTIAL = ".partial"  # the suffix of the folder MkDocs builds into; never published
 
 
 class PublishError(Exception):
     pass
 
 
-def publish(root: Path, site_dir: Path | None = None) -> Path:
-    """Build the site with MkDocs in strict mode; the previous site/ stays as it was on failure."""
+def publish(
+    root: Path, site_dir: Path | None = None, *, environ: Mapping[str, str] | None = None, pass_fds: Sequence[int] = ()
+) -> Path:
+    """Build the site with MkDocs in strict mode; the previous site/ stays as it was on failure.
+
+    environ is MkDocs' environment (default: this process's); pass_fds are handed to it, so that
+    the build lock stays held until MkDocs ends even if this process is killed first.
+    """
     site = site_dir or root / "site"
-    staging = site.with_name(site.name + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d", str(staging)],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise PublishError((result.stderr or result.stdout).strip())
-    old = site.with_name(site.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if site.exists():
-        site.rename(old)
-    staging.rename(site)
-    shutil.rmtree(old, ignore_errors=True)
+    remove_partial_sites(site)
+    staging = Path(tempfile.mkdtemp(prefix=f"{site.name}.", suffix=PARTIAL, dir=site.parent))
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d", str(staging)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env=None if environ is None else dict(environ),
+            pass_fds=tuple(pass_fds),
+        )
+        if result.returncode != 0:
+            raise PublishError((result.stderr or result.stdout).strip())
+        _swap(staging, site)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # the failed build, or the previous site after the swap
     return site
+
+
+def remove_partial_sites(site: Path) -> None:
+    """Remove the folders killed builds left beside site/ (only under the build lock: a live build uses one)."""
+    for leftover in sorted(site.parent.glob(f"{site.name}.*{PARTIAL}")):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _swap(new: Path, site: Path) -> None:
+    """Put new at site; afterwards new holds the previous site, if there was one."""
+    if not site.exists():
+        os.rename(new, site)
+    elif not exchange(new, site):
+        old = new.with_name(new.name.removesuffix(PARTIAL) + ".previous" + PARTIAL)
+        os.rename(site, old)
+        try:
+            os.rename(new, site)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.rename(old, site)
+            raise
+        os.rename(old, new)
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE); False where that is not available."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+@functools.cache
+def _renameat2() -> Callable[..., int] | None:
+    try:
+        function: Callable[..., int] = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]  # type: ignore[attr-defined]
+    function.restype = ctypes.c_int  # type: ignore[attr-defined]
+    return function

@@ -10,7 +10,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from demarche.pipeline import Project, generate
+from demarche.pipeline import Project, generate, os_error_message
 from demarche.problems import ContentError, format_problems
 
 
@@ -28,6 +28,8 @@ class _Regenerate(FileSystemEventHandler):
                 print(f"demarche: regenerated ({len(report.written)} pages changed)", file=sys.stderr)
             except ContentError as exc:
                 print(format_problems(exc.problems, "text"), file=sys.stderr)
+            except OSError as exc:  # a full disk, a read-only docs/: say so, and keep serving
+                print(os_error_message(exc, self.project.root), file=sys.stderr)
 
 
 def serve(project: Project, dev_addr: str) -> int:
