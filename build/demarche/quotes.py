@@ -11,9 +11,13 @@ import functools
 import heapq
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from demarche.records import Span
+from demarche.load import RawRecord
+from demarche.marks import IN_CODE, IN_MARKUP, plan_marks
+from demarche.problems import Problem
+from demarche.records import Span, Statement
 
 QUOTE_MARKS = frozenset("\"“”„‟«»'‘’‚‛‹›`´")
 DASHES = frozenset("-‐‑‒–—―−")
@@ -159,3 +163,36 @@ def _most_alike(target: str, words: list[str], starts: list[int], size: int) -> 
         if ratio > best_ratio:
             best, best_ratio = window, ratio
     return best
+
+
+_NOT_MARKED = {
+    IN_CODE: "it stands in code (a code block or `code`), which shows its text as written",
+    IN_MARKUP: "it begins or ends inside Markdown markup (a link, emphasis, or the marker of a heading, list or table)",
+}
+
+
+def unmarked_quotes(raw: RawRecord, body: str, statements: Sequence[Statement]) -> list[Problem]:
+    """A warning for each quote whose passage cannot be marked, or not all of it, in its source's text on the site."""
+    problems = []
+    plans = plan_marks(body, tuple(st.span for st in statements))
+    for st, plan in zip(statements, plans, strict=True):
+        if plan.left_out not in _NOT_MARKED:
+            continue
+        whole = not plan.pieces
+        message = f"{'the' if whole else 'part of the'} quote cannot be marked in the text: {_NOT_MARKED[plan.left_out]}"
+        hint = (
+            "its statement is listed without an 'In the text' link" if whole else "the rest of it is marked"
+        ) + "; to have all of it marked, quote a passage that begins and ends in plain text"
+        line, col = _quote_position(raw, st)
+        problems.append(Problem(raw.path, line, col, "warning", "quote-not-marked", message, hint))
+    return problems
+
+
+def _quote_position(raw: RawRecord, statement: Statement) -> tuple[int, int]:
+    """Where the statement's quote stands in its file (a statement knows its line, not its place in the list)."""
+    items = raw.data.get("statements")
+    for i, item in enumerate(items if isinstance(items, list) else ()):
+        line, col = raw.pos("statements", i, "quote")
+        if line == statement.line and isinstance(item, dict) and str(item.get("quote", "")).strip() == statement.quote:
+            return line, col
+    return statement.line, 1

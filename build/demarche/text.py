@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Iterable
 
+from demarche.marks import mark_tags, plan_marks, with_tags
 from demarche.records import Span
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>])")
@@ -44,32 +45,17 @@ def attr(text: object) -> str:
 def body_markdown(body: str, marks: Iterable[tuple[Span, str, str]] = ()) -> tuple[str, set[str]]:
     """A source's body as Markdown, with raw HTML shown as text and each quoted passage marked.
 
-    marks: (span, anchor, label) for each statement; the passage is wrapped in <mark> with the id
-    q-<anchor>, followed by a link to the statement's own anchor. Overlapping passages are marked
-    once, by the first. Returns the Markdown and the anchors whose passage was marked.
+    marks: (span, anchor, label) for each statement. Each passage is wrapped in <mark> where that is
+    safe, piece by piece when it runs over several blocks (see plan_marks); the first piece has the
+    id q-<anchor> and the last is followed by a link to the statement's own anchor. Returns the
+    Markdown and the anchors whose passage was marked.
     """
-    out: list[str] = []
-    marked: set[str] = set()
-    at = 0
-    for span, anchor, label in sorted(marks, key=lambda m: (m[0].start, -m[0].end)):
-        if span.start < at:
-            continue
-        out.append(_escape_body(body[at : span.start]))
-        parts = body[span.start : span.end].split("\n\n")
-        for i, part in enumerate(parts):
-            ident = f' id="q-{anchor}"' if i == 0 else ""
-            out.append(f'<mark class="dm-quote"{ident}>{_escape_body(part)}</mark>')
-            if i < len(parts) - 1:
-                out.append("\n\n")
-        out.append(f"<sup>[{label}](#{anchor})</sup>")
-        marked.add(anchor)
-        at = span.end
-    out.append(_escape_body(body[at:]))
-    return "".join(out), marked
-
-
-def _escape_body(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace("![", "!\\[")
+    marks = list(marks)
+    plans = plan_marks(body, tuple(span for span, _, _ in marks))
+    tags: list[tuple[int, int, str]] = []
+    for (_, anchor, label), plan in zip(marks, plans, strict=True):
+        tags += mark_tags(plan, f' id="q-{anchor}"', "", f"<sup>[{label}](#{anchor})</sup>")
+    return with_tags(body, tags), {anchor for (_, anchor, _), plan in zip(marks, plans, strict=True) if plan.pieces}
 
 
 def human_date(value: str | None) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from demarche.load import RawRecord
 from demarche.problems import Problem
-from demarche.quotes import closest_passage, find_quote, normalise
+from demarche.quotes import closest_passage, find_quote, normalise, unmarked_quotes
 from demarche.records import Actor, Agreement, Archive, Demand, Role, Source, Statement
 from demarche.schema import ID_MAX, KINDS, NESTED, PLACEHOLDER, Field
 from demarche.slug import is_id, slugify
@@ -495,6 +495,7 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
                 **fields,
             )
         )
+    problems.extend(unmarked_quotes(raw, body, statements))
     return tuple(statements)
 
 

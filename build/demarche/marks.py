@@ -1,0 +1,343 @@
+"""Marking quoted passages in a source's text, so that the marks never change what the text renders to.
+
+A <mark> is raw inline HTML: in code it shows as text, and across the edge of a paragraph, list
+item, table cell or link it nests wrongly. So a passage is marked piece by piece, one piece per
+inline run it covers. Where the paragraphs around it hold no Markdown markup at all, that is
+plainly safe; elsewhere the pieces are checked by rendering the body with the site's Markdown
+extensions, and a piece is kept only when the page renders as it would without it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import markdown  # type: ignore[import-untyped]
+
+from demarche.records import Span
+
+MARKDOWN_EXTENSIONS = (
+    "toc",
+    "tables",
+    "fenced_code",
+    "md_in_html",
+    "admonition",
+    "pymdownx.details",
+)  # as MkDocs loads mkdocs.yml's
+MARKDOWN_CONFIGS = {"toc": {"permalink": True}}
+MARKDOWN_TAB = 4  # Python-Markdown's tab_length, which MkDocs keeps
+IN_CODE = "code"
+IN_MARKUP = "markup"
+OVERLAPS = "overlap"
+
+
+@dataclass(frozen=True)
+class Marking:
+    """How one quoted passage is marked in its source's body."""
+
+    pieces: tuple[Span, ...] = ()  # wrapped in <mark>, in order; the first has the id
+    link_after: int = -1  # the piece followed by the link to the statement; -1 for none
+    left_out: str = ""  # why part or all of the passage is not marked: IN_CODE, IN_MARKUP, OVERLAPS; "" when nothing is
+
+
+def plan_marks(body: str, spans: tuple[Span, ...]) -> tuple[Marking, ...]:
+    """How each passage is marked, in the order given; a passage overlapping one before it in the text is not."""
+    plans: dict[int, Marking] = {}
+    checked: dict[int, tuple[_Piece, ...]] = {}
+    fenced = "```" in body or "~~~" in body  # a fence can hold blank lines: no block is plain for sure
+    plain = not fenced and _is_plain(body)
+    at = 0
+    for i in sorted(range(len(spans)), key=lambda i: (spans[i].start, -spans[i].end)):
+        span = spans[i]
+        if span.start < at:
+            plans[i] = Marking(left_out=OVERLAPS)
+            continue
+        at = span.end
+        if plain or (not fenced and _is_plain(_paragraphs_around(body, span))):
+            pieces = _trimmed(body, [Span(m.start(), m.end()) for m in _NOT_BLANK_LINES.finditer(body, span.start, span.end)])
+            plans[i] = Marking(tuple(pieces), len(pieces) - 1)
+        else:
+            checked[i] = _proposed_pieces(body, span)
+    if checked:
+        plans.update(zip(checked, _checked(body, tuple(checked.values())), strict=True))
+    return tuple(plans[i] for i in range(len(spans)))
+
+
+def escape_body(text: str) -> str:
+    """Body text as Markdown: raw HTML shows as text, and an image cannot begin (the site loads nothing from elsewhere)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("![", "!\\[")
+
+
+def with_tags(body: str, tags: list[tuple[int, int, str]]) -> str:
+    """The escaped body with raw HTML tags inserted at (offset, order, tag); at one offset, lower orders first.
+
+    Tabs are expanded here as Markdown would expand them in the body without tags, whose columns
+    the tags would otherwise shift.
+    """
+    out: list[str] = []
+    at = column = 0
+    for offset, _, tag in [*sorted(tags), (len(body), 0, "")]:
+        text, column = _tabs_expanded(escape_body(body[at:offset]), column)
+        out += [text, tag]
+        at = offset
+    return "".join(out)
+
+
+def _tabs_expanded(text: str, column: int) -> tuple[str, int]:
+    """text with its tabs expanded as if it began at column; and the column it ends at."""
+    if "\t" in text:
+        text = ("." * column + text).expandtabs(MARKDOWN_TAB)[column:]  # expandtabs starts each line again at 0
+    line_start = text.rfind("\n")
+    return text, column + len(text) if line_start < 0 else len(text) - line_start - 1
+
+
+def mark_tags(plan: Marking, first: str, each: str, link: str) -> list[tuple[int, int, str]]:
+    """The tags that mark a passage: (offset, order, tag); a close at an offset goes before an open there."""
+    tags: list[tuple[int, int, str]] = []
+    for i, piece in enumerate(plan.pieces):
+        tags.append((piece.start, 1, f'<mark class="dm-quote"{first if i == 0 else ""}{each}>'))
+        tags.append((piece.end, 0, "</mark>" + (link if i == plan.link_after else "")))
+    return tags
+
+
+_NOT_BLANK_LINES = re.compile(r"(?:(?!\n[ \t]*\n).)+", re.DOTALL)
+_MARKUP = re.compile(r"[\\`*_\[\]|]")  # inline markup: escapes, code, emphasis, links, table cells
+_BLOCK_MARKUP = re.compile(r"\n(?:[ \t>#=+*-]|\d+[.)]|!!!|\?\?\?)")  # a line that is indented or begins a block
+
+
+def _paragraphs_around(body: str, span: Span) -> str:
+    """The text from the blank line before span to the blank line after it."""
+    start = body.rfind("\n\n", 0, span.start) + 1
+    end = body.find("\n\n", span.end)
+    return body[start : end if end >= 0 else len(body)].lstrip("\n")
+
+
+def _is_plain(text: str) -> bool:
+    """True when text holds no Markdown markup at all: paragraphs that a mark cannot break."""
+    return not _MARKUP.search(text) and not _BLOCK_MARKUP.search("\n" + text)
+
+
+def _trimmed(body: str, spans: Iterable[Span]) -> list[Span]:
+    """The spans without white space at either end; empty ones dropped."""
+    kept = []
+    for span in spans:
+        text = body[span.start : span.end]
+        start = span.start + len(text) - len(text.lstrip())
+        end = span.end - (len(text) - len(text.rstrip()))
+        if start < end:
+            kept.append(Span(start, end))
+    return kept
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One inline run of a passage, proposed for a mark; with_link when the link to the statement follows it."""
+
+    span: Span
+    with_link: bool
+
+
+_QUOTED = re.compile(r"(?:[ \t]*>)*[ \t]*")
+_MARKERS = re.compile(r"(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)+(?:#{1,6}[ \t]*)?|#{1,6}[ \t]*")
+_SYNTAX_LINE = re.compile(r"[ \t]*(?:(?:```|~~~|!!!|\?\?\?).*|\[[^\]]*\]:.*|([-*_=])[ \t]*(?:\1[ \t]*)*)?")
+_SETEXT_RULE = re.compile(r"[ \t]*(?:=+|-+)[ \t]*")
+_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
+_CELL = re.compile(r"(?:\\.|`[^`\n]*`|[^|\\`\n])+")
+_CLOSING_HASHES = re.compile(r"(?:[ \t]+#+)?[ \t]*$")
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One line of a body as Markdown's blocks see it: where its text stands, after the markers of its blocks."""
+
+    start: int
+    end: int
+    depth: int  # how many blockquotes (>) it is in
+    kind: str  # "text", "item" (it begins a list item), "heading", "cells" (a table row) or "" (blank or all markup)
+
+
+def _proposed_pieces(body: str, span: Span) -> tuple[_Piece, ...]:
+    """The passage split into the inline runs it seems to cover: a paragraph's lines, a list item, a heading, a cell.
+
+    Block markers (>, -, 1., #, a table's |) stay outside the pieces. This is a guess at Markdown's
+    blocks, made to be checked: _checked keeps only the pieces that render as they should.
+    """
+    runs: list[tuple[int, int, bool]] = []  # start, end, in a heading
+    open_run, depth = False, 0
+    for line in _lines(body, span):
+        if line.kind == "cells":
+            text = body[line.start : line.end]
+            runs += [(line.start + m.start(), line.start + m.end(), False) for m in _CELL.finditer(text)]
+        elif line.kind and open_run and line.kind == "text" and line.depth == depth:
+            runs[-1] = (runs[-1][0], line.end, False)
+        elif line.kind:
+            runs.append((line.start, line.end, line.kind == "heading"))
+        open_run, depth = line.kind in ("text", "item"), line.depth
+    pieces = _trimmed(body, (Span(max(a, span.start), min(b, span.end)) for a, b, _ in runs if a < span.end and b > span.start))
+    in_heading = [any(a <= p.start < b for a, b, h in runs if h) for p in pieces]
+    link = max((i for i, heading in enumerate(in_heading) if not heading), default=-1)
+    return tuple(_Piece(p, i == link) for i, p in enumerate(pieces))
+
+
+def _lines(body: str, span: Span) -> Iterator[_Line]:
+    """The lines that span touches, classified."""
+    start = body.rfind("\n", 0, span.start) + 1
+    while start <= span.end:
+        end = body.find("\n", start)
+        end = len(body) if end < 0 else end
+        yield _line(body, start, end)
+        start = end + 1
+
+
+def _line(body: str, start: int, end: int) -> _Line:
+    """A line's text and kind. A list marker always counts: where it is only text, a mark is split there, which is harmless."""
+    text = body[start:end]
+    quoted = _QUOTED.match(text).end()  # type: ignore[union-attr]
+    depth = text[:quoted].count(">")
+    if _SYNTAX_LINE.fullmatch(text, quoted) or _is_table_rule(text):
+        return _Line(end, end, depth, "")
+    if "|" in text and _is_table_row(body, start, end):
+        return _Line(start + quoted, end, depth, "cells")
+    markers = _MARKERS.match(text, quoted)
+    text_start = start + (markers.end() if markers else quoted)
+    if markers and "#" in markers.group():
+        return _Line(text_start, end - len(_CLOSING_HASHES.search(text).group()), depth, "heading")  # type: ignore[union-attr]
+    after = body.find("\n", end + 1)
+    following = body[end + 1 : after if after >= 0 else len(body)] if end < len(body) else ""
+    if _SETEXT_RULE.fullmatch(following):
+        return _Line(text_start, end, depth, "heading")
+    return _Line(text_start, end, depth, "item" if markers else "text")
+
+
+def _is_table_row(body: str, start: int, end: int) -> bool:
+    """True when the line from start to end is a table's header (a rule follows) or a row (a rule stands above, no blank line between)."""
+    after = body.find("\n", end + 1)
+    if end < len(body) and _is_table_rule(body[end + 1 : after if after >= 0 else len(body)]):
+        return True
+    while start > 0:
+        above = body.rfind("\n", 0, start - 1) + 1
+        line = body[above : start - 1]
+        if not line.strip():
+            return False
+        if _is_table_rule(line):
+            return True
+        start = above
+    return False
+
+
+def _is_table_rule(line: str) -> bool:
+    return "|" in line and "-" in line and bool(_TABLE_RULE.fullmatch(line))
+
+
+@functools.lru_cache(maxsize=256)
+def _checked(body: str, proposed: tuple[tuple[_Piece, ...], ...]) -> tuple[Marking, ...]:
+    """The proposed pieces of each passage that leave the rendered body as it was; why the others are left out.
+
+    Cached: check finds the marks of a source, and rendering its page asks again for the same ones.
+    """
+    baseline = _render(with_tags(body, []))
+    kept = [(i, piece) for i, pieces in enumerate(proposed) for piece in pieces]
+    reasons: dict[int, str] = {}
+    while kept:
+        found = _MarkWalk.of(body, kept)
+        for n, (i, _) in enumerate(kept):
+            if n in found.broken or n not in found.placed:
+                reasons.setdefault(i, IN_MARKUP if n in found.placed else IN_CODE)
+        if found.broken or found.bad_links or len(found.placed) < len(kept):
+            kept = [(i, _Piece(p.span, p.with_link and n not in found.bad_links)) for n, (i, p) in enumerate(kept)
+                    if n in found.placed and n not in found.broken]  # fmt: skip
+        elif _without_marks(found.html) == baseline:
+            break
+        else:
+            bad = _failing(body, baseline, kept) or kept  # nothing fails alone: they fail together, so none is kept
+            kept = [unit for unit in kept if unit not in bad]
+            reasons.update((i, reasons.get(i, IN_MARKUP)) for i, _ in bad)
+    markings = []
+    for i, pieces in enumerate(proposed):
+        mine = [piece for j, piece in kept if j == i]
+        link = next((k for k, piece in enumerate(mine) if piece.with_link), -1)
+        markings.append(Marking(tuple(piece.span for piece in mine), link, reasons.get(i, "" if pieces else IN_MARKUP)))
+    return tuple(markings)
+
+
+def _failing(body: str, baseline: str, units: list[tuple[int, _Piece]]) -> list[tuple[int, _Piece]]:
+    """The units that, on their own, change the rendered body or do not come out as whole elements; found by halving."""
+    found = _MarkWalk.of(body, units)
+    if _without_marks(found.html) == baseline and not found.broken and not found.bad_links and len(found.placed) == len(units):
+        return []
+    if len(units) == 1:
+        return units
+    half = len(units) // 2
+    return _failing(body, baseline, units[:half]) + _failing(body, baseline, units[half:])
+
+
+def _marked(body: str, units: Iterable[tuple[int, _Piece]]) -> str:
+    """The body's Markdown with each unit marked and numbered, so the rendered HTML tells which is which."""
+    tags: list[tuple[int, int, str]] = []
+    for n, (_, piece) in enumerate(units):
+        link = f'<sup data-dm="{n}">[{n}](#dm-{n})</sup>' if piece.with_link else ""
+        tags += mark_tags(Marking((piece.span,), 0), "", f' data-dm="{n}"', link)
+    return with_tags(body, tags)
+
+
+_OUR_TAGS = re.compile(r'<mark class="dm-quote" data-dm="\d+">|</mark>|<sup data-dm="(\d+)"><a href="#dm-\1">\1</a></sup>')
+
+
+def _without_marks(html: str) -> str:
+    return _OUR_TAGS.sub("", html)
+
+
+@functools.cache
+def _markdown() -> markdown.Markdown:
+    return markdown.Markdown(extensions=list(MARKDOWN_EXTENSIONS), extension_configs=MARKDOWN_CONFIGS)
+
+
+def _render(text: str) -> str:
+    """The HTML of a body's Markdown as the site renders it: with the site's extensions, in the page's <div markdown>."""
+    md = _markdown()
+    md.reset()
+    return str(md.convert(f'<div class="dm-text" markdown>\n\n{text}\n\n</div>'))
+
+
+class _MarkWalk(HTMLParser):
+    """Which numbered marks came out as elements (placed), which crossed an element's edge (broken), which links are in a link or heading."""
+
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+    NO_LINK = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.html = html
+        self.open: list[tuple[str, int]] = []  # element, number of our mark or link (-1 for others)
+        self.placed: set[int] = set()
+        self.broken: set[int] = set()
+        self.bad_links: set[int] = set()
+
+    @classmethod
+    def of(cls, body: str, units: list[tuple[int, _Piece]]) -> _MarkWalk:
+        """The body rendered with these units marked, walked."""
+        walk = cls(_render(_marked(body, units)))
+        walk.feed(walk.html)
+        walk.close()
+        return walk
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        number = int(dict(attrs).get("data-dm") or -1)
+        if tag == "mark" and number >= 0:
+            self.placed.add(number)
+        if tag == "sup" and number >= 0 and any(t in self.NO_LINK for t, _ in self.open):
+            self.bad_links.add(number)
+        if tag not in self.VOID:
+            self.open.append((tag, number))
+
+    def handle_endtag(self, tag: str) -> None:
+        at = next((k for k in range(len(self.open) - 1, -1, -1) if self.open[k][0] == tag), -1)
+        if at < 0:
+            return  # the end of a mark already closed by another element's end
+        crossed = self.open[at:]
+        if len(crossed) > 1:
+            self.broken.update(n for t, n in crossed if t == "mark" and n >= 0)
+        del self.open[at:]
