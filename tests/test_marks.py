@@ -24,7 +24,7 @@ from mkdocs.config import load_config
 from demarche.marks import MARKDOWN_CONFIGS, MARKDOWN_EXTENSIONS
 from demarche.pipeline import Project, build, check, generate_pages
 from demarche.records import Span
-from demarche.text import body_markdown
+from demarche.text import QuoteMark, body_markdown
 from tests.conftest import MINIMAL, ROOT, make_project
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -154,7 +154,10 @@ def text_part(page: str) -> str:
     return page[start : page.index("\n</div>\n", start) + len("\n</div>")]
 
 
-_OURS = re.compile(r'<mark class="dm-quote"(?: id="q-[a-z0-9-]+")?>|</mark>|<sup><a href="#[a-z0-9-]+">\d+</a></sup>')
+_OURS = re.compile(
+    r'(?:<span id="[a-z0-9-]+"></span>)*<mark class="dm-quote"(?: id="q-[a-z0-9-]+")?>|</mark>'
+    r'|<sup><a href="(?:[a-z0-9/.-]*)#[a-z0-9-]+">\d+</a></sup>'
+)
 
 
 class Nesting(HTMLParser):
@@ -253,7 +256,9 @@ def test_any_passage_of_any_markdown_is_marked_safely_or_not_at_all(
     assume(body.strip())
     start = data.draw(st.integers(0, len(body) - 1))
     span = Span(start, data.draw(st.integers(start + 1, len(body))))
-    marked, anchors = body_markdown(body, [(span, "s", "1")])
+    elsewhere = data.draw(st.booleans())  # the statement is listed on a further page: its anchors stand at the passage
+    mark = QuoteMark(span, "s", "1", "s/statements/page-2.md#s" if elsewhere else "#s", ("s", "s-old") if elsewhere else ())
+    marked, anchors = body_markdown(body, [mark])
     html = site_markdown(f'<div class="dm-text" markdown>\n\n{marked}\n\n</div>')
     assert _OURS.sub("", html) == site_markdown(f'<div class="dm-text" markdown>\n\n{body_markdown(body)[0]}\n\n</div>')
     nesting = Nesting()

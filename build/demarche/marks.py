@@ -94,11 +94,14 @@ def _tabs_expanded(text: str, column: int) -> tuple[str, int]:
     return text, column + len(text) if line_start < 0 else len(text) - line_start - 1
 
 
-def mark_tags(plan: Marking, first: str, each: str, link: str) -> list[tuple[int, int, str]]:
-    """The tags that mark a passage: (offset, order, tag); a close at an offset goes before an open there."""
+def mark_tags(plan: Marking, first: str, other: str, link: str) -> list[tuple[int, int, str]]:
+    """The tags that mark a passage, as (offset, order, tag): first opens its first piece, other the others.
+
+    At one offset a close goes before an open, so passages that touch stay apart.
+    """
     tags: list[tuple[int, int, str]] = []
     for i, piece in enumerate(plan.pieces):
-        tags.append((piece.start, 1, f'<mark class="dm-quote"{first if i == 0 else ""}{each}>'))
+        tags.append((piece.start, 1, first if i == 0 else other))
         tags.append((piece.end, 0, "</mark>" + (link if i == plan.link_after else "")))
     return tags
 
@@ -279,7 +282,8 @@ def _marked(body: str, units: Iterable[tuple[int, _Piece]]) -> str:
     tags: list[tuple[int, int, str]] = []
     for n, (_, piece) in enumerate(units):
         link = f'<sup data-dm="{n}">[{n}](#dm-{n})</sup>' if piece.with_link else ""
-        tags += mark_tags(Marking((piece.span,), 0), "", f' data-dm="{n}"', link)
+        opening = f'<mark class="dm-quote" data-dm="{n}">'
+        tags += mark_tags(Marking((piece.span,), 0), opening, opening, link)
     return with_tags(body, tags)
 
 

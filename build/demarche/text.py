@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from demarche.marks import mark_tags, plan_marks, with_tags
 from demarche.records import Span
@@ -42,20 +43,32 @@ def attr(text: object) -> str:
     return html.escape(" ".join(str(text).split()), quote=True)
 
 
-def body_markdown(body: str, marks: Iterable[tuple[Span, str, str]] = ()) -> tuple[str, set[str]]:
+@dataclass(frozen=True)
+class QuoteMark:
+    """A statement's passage, to mark in its source's text."""
+
+    span: Span
+    anchor: str  # the statement's anchor; the passage's first mark has the id q-<anchor>
+    label: str  # the statement's number, shown after the passage as a link to its entry
+    entry: str  # where its entry is: '#<anchor>' on the same page, or a link to another page
+    ids: tuple[str, ...] = ()  # anchors that stand at the passage: those of a statement listed on another page
+
+
+def body_markdown(body: str, marks: Iterable[QuoteMark] = ()) -> tuple[str, set[str]]:
     """A source's body as Markdown, with raw HTML shown as text and each quoted passage marked.
 
-    marks: (span, anchor, label) for each statement. Each passage is wrapped in <mark> where that is
-    safe, piece by piece when it runs over several blocks (see plan_marks); the first piece has the
-    id q-<anchor> and the last is followed by a link to the statement's own anchor. Returns the
-    Markdown and the anchors whose passage was marked.
+    Each passage is wrapped in <mark> where that is safe, piece by piece when it runs over several
+    blocks (see marks.plan_marks); the last piece is followed by a link to the statement's entry.
+    Returns the Markdown and the anchors whose passage was marked.
     """
     marks = list(marks)
-    plans = plan_marks(body, tuple(span for span, _, _ in marks))
+    plans = plan_marks(body, tuple(m.span for m in marks))
     tags: list[tuple[int, int, str]] = []
-    for (_, anchor, label), plan in zip(marks, plans, strict=True):
-        tags += mark_tags(plan, f' id="q-{anchor}"', "", f"<sup>[{label}](#{anchor})</sup>")
-    return with_tags(body, tags), {anchor for (_, anchor, _), plan in zip(marks, plans, strict=True) if plan.pieces}
+    for mark, plan in zip(marks, plans, strict=True):
+        stubs = "".join(f'<span id="{a}"></span>' for a in mark.ids)
+        first = f'{stubs}<mark class="dm-quote" id="q-{mark.anchor}">'
+        tags += mark_tags(plan, first, '<mark class="dm-quote">', f"<sup>[{mark.label}]({mark.entry})</sup>")
+    return with_tags(body, tags), {mark.anchor for mark, plan in zip(marks, plans, strict=True) if plan.pieces}
 
 
 def human_date(value: str | None) -> str:
