@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from mkdocs.config import load_config
 
 from demarche.marks import MARKDOWN_CONFIGS, MARKDOWN_EXTENSIONS
+from demarche.cli import main
 from demarche.pipeline import Project, build, check, generate_pages
 from demarche.records import Span
 from demarche.text import QuoteMark, body_markdown
@@ -248,19 +249,31 @@ MARKDOWN_BITS = st.sampled_from(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(bits=st.lists(MARKDOWN_BITS, min_size=1, max_size=24), data=st.data())
-def test_any_passage_of_any_markdown_is_marked_safely_or_not_at_all(
+@given(bits=st.lists(MARKDOWN_BITS, min_size=1, max_size=30), data=st.data())
+def test_any_passages_of_any_markdown_are_marked_safely_or_not_at_all(
     bits: list[str], data: st.DataObject, site_markdown: Callable[[str], str]
 ) -> None:
+    """Up to three passages, which may overlap; one listed on a further page has its anchors stand at the passage."""
     body = "".join(bits).strip("\n")
     assume(body.strip())
-    start = data.draw(st.integers(0, len(body) - 1))
-    span = Span(start, data.draw(st.integers(start + 1, len(body))))
-    elsewhere = data.draw(st.booleans())  # the statement is listed on a further page: its anchors stand at the passage
-    mark = QuoteMark(span, "s", "1", "s/statements/page-2.md#s" if elsewhere else "#s", ("s", "s-old") if elsewhere else ())
-    marked, anchors = body_markdown(body, [mark])
+    marks = []
+    for n in range(data.draw(st.integers(1, 3))):
+        start = data.draw(st.integers(0, len(body) - 1))
+        span = Span(start, data.draw(st.integers(start + 1, len(body))))
+        elsewhere = data.draw(st.booleans())
+        entry = f"x/statements/page-2.md#s{n}" if elsewhere else f"#s{n}"
+        marks.append(QuoteMark(span, f"s{n}", str(n + 1), entry, (f"s{n}", f"s{n}-old") if elsewhere else ()))
+    marked, anchors = body_markdown(body, marks)
     html = site_markdown(f'<div class="dm-text" markdown>\n\n{marked}\n\n</div>')
     assert _OURS.sub("", html) == site_markdown(f'<div class="dm-text" markdown>\n\n{body_markdown(body)[0]}\n\n</div>')
     nesting = Nesting()
     nesting.feed(html)
-    assert ('id="q-s"' in html) == (anchors == {"s"}) == bool(nesting.marks)
+    assert set(re.findall(r'id="q-(s\d)"', html)) == anchors
+    assert len(nesting.marks) >= len(anchors)
+
+
+def test_check_prints_the_warning_and_exits_0(project: Callable[..., Project], capsys: pytest.CaptureFixture[str]) -> None:
+    p = project({PATH: source(CASES["in an indented code block"])})
+    assert main(["--root", str(p.root), "check"]) == 0
+    message, hint = CODE.split(" | ")
+    assert capsys.readouterr().out == f"{PATH}:{LINE_COL}: warning: {message}\n    hint: {hint}\n1 warning\n"

@@ -9,6 +9,8 @@ extensions, and a piece is kept only when the page renders as it would without i
 
 from __future__ import annotations
 
+import bisect
+import difflib
 import functools
 import re
 from collections.abc import Iterable, Iterator
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import markdown  # type: ignore[import-untyped]
+from markdown.extensions.fenced_code import FencedBlockPreprocessor  # type: ignore[import-untyped]
 
 from demarche.records import Span
 
@@ -235,17 +238,80 @@ def _is_table_rule(line: str) -> bool:
     return "|" in line and "-" in line and bool(_TABLE_RULE.fullmatch(line))
 
 
+_Unit = tuple[int, _Piece]  # a piece, and the index of the passage it belongs to
+
+
 @functools.lru_cache(maxsize=256)
 def _checked(body: str, proposed: tuple[tuple[_Piece, ...], ...]) -> tuple[Marking, ...]:
     """The proposed pieces of each passage that leave the rendered body as it was; why the others are left out.
 
-    Cached: check finds the marks of a source, and rendering its page asks again for the same ones.
+    Each part of the body that Markdown reads on its own is rendered on its own, so a long text
+    costs the parts that hold passages, not the whole text for each. Cached: check finds the
+    marks of a source, and rendering its page asks again for the same ones.
     """
-    baseline = _render(with_tags(body, []))
-    kept = [(i, piece) for i, pieces in enumerate(proposed) for piece in pieces]
+    units = [(i, piece) for i, pieces in enumerate(proposed) for piece in pieces]
+    references = _reference_definitions(body)
+    kept: list[_Unit] = []
     reasons: dict[int, str] = {}
+    for start, end in _parts(body):
+        inside = [unit for unit in units if start <= unit[1].span.start < end]
+        if inside:
+            kept += _checked_part(_Part(body[start:end] + references, start), inside, reasons)
+    markings = []
+    for i, pieces in enumerate(proposed):
+        mine = [piece for j, piece in kept if j == i]
+        link = next((k for k, piece in enumerate(mine) if piece.with_link), -1)
+        markings.append(Marking(tuple(piece.span for piece in mine), link, reasons.get(i, "" if pieces else IN_MARKUP)))
+    return tuple(markings)
+
+
+_FENCE = FencedBlockPreprocessor.FENCED_BLOCK_RE
+_PART_START = re.compile(r"\n[ \t]*\n(?=\S)")  # a blank line, then a line at the margin
+_REFERENCE = re.compile(r"^[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)*[ ]{0,3}(\[[^\[\]\n]*\]:.*(?:\n.*)?)", re.MULTILINE)
+
+
+def _parts(body: str) -> list[tuple[int, int]]:
+    """Where the body splits into parts that Markdown reads on their own, outside fenced code: at each line that
+    begins at the margin after a blank line (it ends any list, quote, code block or admonition), and in a list
+    that begins a part, at each of its items at the margin."""
+    fences = [(m.start(), m.end()) for m in _FENCE.finditer(body)]
+
+    def outside_fences(at: int) -> bool:
+        k = bisect.bisect_right(fences, (at, len(body) + 1)) - 1
+        return k < 0 or fences[k][1] <= at
+
+    blocks = [0, *(m.end() for m in _PART_START.finditer(body) if outside_fences(m.end()))]
+    starts = []
+    for start, end in zip(blocks, [*blocks[1:], len(body)], strict=True):
+        starts.append(start)
+        item = next((r for r in _ITEMS if r.match(body, start)), None)
+        if item:
+            starts += [m.start() for m in item.finditer(body, start + 1, end) if outside_fences(m.start())]
+    return list(zip(starts, [*starts[1:], len(body)], strict=True))
+
+
+_ITEMS = (re.compile(r"(?:(?<=\n)|^)[*+-][ \t]"), re.compile(r"(?:(?<=\n)|^)\d+\.[ \t]"))  # items of a list, at the margin
+
+
+def _reference_definitions(body: str) -> str:
+    """Every line that may define a link reference ([x]: url), which links anywhere in the text may use; to add to each part."""
+    return "".join(f"\n\n{m.group(1)}" for m in _REFERENCE.finditer(body))
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A part of a body, rendered on its own: its Markdown text, and the offset in the body where it begins."""
+
+    text: str
+    offset: int
+
+
+def _checked_part(part: _Part, units: list[_Unit], reasons: dict[int, str]) -> list[_Unit]:
+    """The units that leave the part's rendered HTML as it was; the reasons why passages lost others go into reasons."""
+    baseline = _render(with_tags(part.text, []))
+    kept = units
     while kept:
-        found = _MarkWalk.of(body, kept)
+        found = _MarkWalk.of(part, kept)
         for n, (i, _) in enumerate(kept):
             if n in found.broken or n not in found.placed:
                 reasons.setdefault(i, IN_MARKUP if n in found.placed else IN_CODE)
@@ -255,36 +321,48 @@ def _checked(body: str, proposed: tuple[tuple[_Piece, ...], ...]) -> tuple[Marki
         elif _without_marks(found.html) == baseline:
             break
         else:
-            bad = _failing(body, baseline, kept) or kept  # nothing fails alone: they fail together, so none is kept
+            bad = _culprits(part, baseline, found.html, kept)
             kept = [unit for unit in kept if unit not in bad]
             reasons.update((i, reasons.get(i, IN_MARKUP)) for i, _ in bad)
-    markings = []
-    for i, pieces in enumerate(proposed):
-        mine = [piece for j, piece in kept if j == i]
-        link = next((k for k, piece in enumerate(mine) if piece.with_link), -1)
-        markings.append(Marking(tuple(piece.span for piece in mine), link, reasons.get(i, "" if pieces else IN_MARKUP)))
-    return tuple(markings)
+    return kept
 
 
-def _failing(body: str, baseline: str, units: list[tuple[int, _Piece]]) -> list[tuple[int, _Piece]]:
-    """The units that, on their own, change the rendered body or do not come out as whole elements; found by halving."""
-    found = _MarkWalk.of(body, units)
+def _culprits(part: _Part, baseline: str, html: str, units: list[_Unit]) -> list[_Unit]:
+    """The units to blame for a change in the rendered part: one alone in a changed stretch of lines, or those
+    found by halving among several in one; when none can be told, all of them, so that none is kept."""
+    marked_lines = html.split("\n")
+    matcher = difflib.SequenceMatcher(None, [_without_marks(line) for line in marked_lines], baseline.split("\n"))
+    bad: list[_Unit] = []
+    for op, start, end, _, _ in matcher.get_opcodes():
+        numbers = sorted({int(n) for line in marked_lines[start:end] for n in _NUMBER.findall(line)}) if op != "equal" else []
+        suspects = [units[n] for n in numbers]
+        bad += suspects if len(suspects) == 1 else _failing(part, baseline, suspects) if suspects else []
+    return bad or _failing(part, baseline, units) or units
+
+
+_NUMBER = re.compile(r'<mark class="dm-quote" data-dm="(\d+)">')
+
+
+def _failing(part: _Part, baseline: str, units: list[_Unit]) -> list[_Unit]:
+    """The units that, on their own, change the rendered part or do not come out as whole elements; found by halving."""
+    found = _MarkWalk.of(part, units)
     if _without_marks(found.html) == baseline and not found.broken and not found.bad_links and len(found.placed) == len(units):
         return []
     if len(units) == 1:
         return units
     half = len(units) // 2
-    return _failing(body, baseline, units[:half]) + _failing(body, baseline, units[half:])
+    return _failing(part, baseline, units[:half]) + _failing(part, baseline, units[half:])
 
 
-def _marked(body: str, units: Iterable[tuple[int, _Piece]]) -> str:
-    """The body's Markdown with each unit marked and numbered, so the rendered HTML tells which is which."""
+def _marked(part: _Part, units: Iterable[_Unit]) -> str:
+    """The part's Markdown with each unit marked and numbered, so the rendered HTML tells which is which."""
     tags: list[tuple[int, int, str]] = []
     for n, (_, piece) in enumerate(units):
         link = f'<sup data-dm="{n}">[{n}](#dm-{n})</sup>' if piece.with_link else ""
         opening = f'<mark class="dm-quote" data-dm="{n}">'
-        tags += mark_tags(Marking((piece.span,), 0), opening, opening, link)
-    return with_tags(body, tags)
+        span = Span(piece.span.start - part.offset, piece.span.end - part.offset)
+        tags += mark_tags(Marking((span,), 0), opening, opening, link)
+    return with_tags(part.text, tags)
 
 
 _OUR_TAGS = re.compile(r'<mark class="dm-quote" data-dm="\d+">|</mark>|<sup data-dm="(\d+)"><a href="#dm-\1">\1</a></sup>')
@@ -321,9 +399,9 @@ class _MarkWalk(HTMLParser):
         self.bad_links: set[int] = set()
 
     @classmethod
-    def of(cls, body: str, units: list[tuple[int, _Piece]]) -> _MarkWalk:
-        """The body rendered with these units marked, walked."""
-        walk = cls(_render(_marked(body, units)))
+    def of(cls, part: _Part, units: list[_Unit]) -> _MarkWalk:
+        """The part rendered with these units marked, walked."""
+        walk = cls(_render(_marked(part, units)))
         walk.feed(walk.html)
         walk.close()
         return walk
