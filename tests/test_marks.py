@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from mkdocs.config import load_config
 
-from demarche.marks import MARKDOWN_CONFIGS, MARKDOWN_EXTENSIONS
 from demarche.cli import main
+from demarche.marks import MARKDOWN_CONFIGS, MARKDOWN_EXTENSIONS
 from demarche.pipeline import Project, build, check, generate_pages
 from demarche.records import Span
 from demarche.text import QuoteMark, body_markdown

@@ -9,20 +9,20 @@ marked in the text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from posixpath import normpath
 
 import pytest
 from bench.generate import Generator, Shape
 
+from demarche import render
 from demarche.ledger import LEDGER, gone, read_ledger, served_urls, urls_of, write_ledger
 from demarche.pipeline import Project, build, check, generate_pages
 from demarche.render import STATEMENTS_PAGE_SIZE
 from demarche.urls import site_url
 from demarche.validate import statement_anchor
 from tests.conftest import make_project
-
-pytestmark = pytest.mark.slow
 
 KB = 1024
 LIMIT = 300 * KB  # the benchmark's limit for any page
@@ -55,6 +55,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, str, str]:
     return make_project(tmp_path_factory.mktemp("paging") / "big", files), source_id, speaker
 
 
+@pytest.mark.slow
 def test_the_statement_list_is_split_into_pages_and_each_statement_is_listed_once(big: tuple[Project, str, str]) -> None:
     p, source_id, _ = big
     archive, problems = check(p)
@@ -76,6 +77,7 @@ def test_the_statement_list_is_split_into_pages_and_each_statement_is_listed_onc
     assert f"Page 1 of {count} ({len(source.statements)} in all): **1** [2]({source_id}/statements/page-2.md)" in pages[first]
 
 
+@pytest.mark.slow
 def test_every_statement_keeps_its_url_on_the_source_page(big: tuple[Project, str, str]) -> None:
     """Listed on a further page, a statement's anchor stands before its passage in the text, or, when that
     cannot be marked, in a short list under the statements; so do the anchors it had under its speaker's former id."""
@@ -94,6 +96,7 @@ def test_every_statement_keeps_its_url_on_the_source_page(big: tuple[Project, st
     assert text.count('<mark class="dm-quote" id="q-') == len(source.statements) - 1
 
 
+@pytest.mark.slow
 def test_statements_moved_to_further_pages_keep_the_urls_the_ledger_holds(tmp_path: Path) -> None:
     """The ledger was written when the source had 60 statements on one page; thousands were added before them."""
     files, _, _ = big_source_files(keep_last=60)
@@ -107,6 +110,7 @@ def test_statements_moved_to_further_pages_keep_the_urls_the_ledger_holds(tmp_pa
     assert len([url for url in before if "#" in url]) == 60
 
 
+@pytest.mark.slow
 def test_every_built_page_stays_under_300_kb_and_every_link_lands_on_an_anchor(big: tuple[Project, str, str]) -> None:
     """The real MkDocs build in strict mode, which refuses a link to a missing anchor; the source's text is left out of its size."""
     p, source_id, _ = big
@@ -127,3 +131,64 @@ def test_every_built_page_stays_under_300_kb_and_every_link_lands_on_an_anchor(b
     assert site_url(f"sources/{source_id}/statements/page-2.md") in {
         f.parent.relative_to(site).as_posix() + "/" for f in site.rglob("index.html")
     }
+
+
+SMALL = """---
+title: Lavrov at the OSCE
+date: 2021-12-04
+kind: article
+statements:
+  - speaker: sergei-lavrov
+    quote: "the first"
+  - speaker: sergei-lavrov
+    quote: "the second"
+  - speaker: sergei-lavrov
+    quote: "the third"
+  - speaker: sergei-lavrov
+    quote: "in code"
+  - speaker: sergei-lavrov
+    quote: "the fifth"
+---
+He said the first, the second and the third.
+
+    in code
+
+And the fifth.
+"""
+SPEAKER = """---
+name: Sergei Lavrov
+kind: person
+former_ids: [sergey-lavrov]
+---
+"""
+
+
+def test_a_short_list_split_in_pages_of_two(
+    project: Callable[..., Project], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same rules on five statements, two to a page, built by MkDocs (strict: a link to a missing anchor fails it)."""
+    monkeypatch.setattr(render, "STATEMENTS_PAGE_SIZE", 2)
+    p = project({"sources/texts/2021/lavrov-osce.md": SMALL, "sources/actors/sergei-lavrov.md": SPEAKER})
+    _, pages, _ = generate_pages(p)
+    page, page_2, page_3 = (pages[f"sources/lavrov-osce{d}.md"] for d in ("", "/statements/page-2", "/statements/page-3"))
+    ids = {n: f"sergei-lavrov-{n}" for n in ("the-first", "the-second", "the-third", "in-code", "the-fifth")}
+    assert re.findall(r'class="dm-statement" id="([^"]+)"', page) == [ids["the-first"], ids["the-second"]]
+    assert re.findall(r'class="dm-statement" id="([^"]+)"', page_2) == [ids["the-third"], ids["in-code"]]
+    assert re.findall(r'class="dm-statement" id="([^"]+)"', page_3) == [ids["the-fifth"]]
+    third, fifth = ids["the-third"], ids["the-fifth"]
+    old = "sergey-lavrov-the-third"
+    assert (
+        f'<span id="{third}"></span><span id="{old}"></span><mark class="dm-quote" id="q-{third}">the third</mark>'
+        f"<sup>[3](lavrov-osce/statements/page-2.md#{third})</sup>" in page
+    )
+    assert f"<sup>[5](lavrov-osce/statements/page-3.md#{fifth})</sup>" in page
+    assert (
+        f'Further statements not marked in the text: <span id="{ids["in-code"]}"></span><span id="sergey-lavrov-in-code">'
+        f"</span>[4\\. Sergei Lavrov](lavrov-osce/statements/page-2.md#{ids['in-code']})" in page
+    )
+    assert f"[In the text ↓](../../lavrov-osce.md#q-{third}) · [Permalink](../../lavrov-osce.md#{third})" in page_2
+    assert f"[Permalink](../../lavrov-osce.md#{ids['in-code']})" in page_2 and "In the text" not in page_2.split(third)[-1]
+    assert "Page 2 of 3 (5 in all): [1](../../lavrov-osce.md) **2** [3](page-3.md)" in page_2
+    build(p)
+    site = (p.root / "site" / "sources" / "lavrov-osce" / "index.html").read_text(encoding="utf-8")
+    assert {f'id="{a}"' for a in [*ids.values(), old]} <= set(re.findall(r'id="[^"]+"', site))
