@@ -32,13 +32,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 CODE = (
     "the quote cannot be marked in the text: it stands in code (a code block or `code`), which shows its text as written"
-    " | its statement is listed without an 'In the text' link; to have all of it marked, quote a passage that begins"
-    " and ends in plain text"
+    " | its statement is listed without an 'In the text' link; to have it marked, quote a passage that begins and ends"
+    " in plain text"
 )
 MARKUP = (
     "the quote cannot be marked in the text: it begins or ends inside Markdown markup (a link, emphasis, or the marker"
-    " of a heading, list or table) | its statement is listed without an 'In the text' link; to have all of it marked,"
-    " quote a passage that begins and ends in plain text"
+    " of a heading, list or table) | its statement is listed without an 'In the text' link; to have it marked, quote a"
+    " passage that begins and ends in plain text"
 )
 PART_CODE = (
     "part of the quote cannot be marked in the text: it stands in code (a code block or `code`), which shows its text as"

@@ -181,8 +181,10 @@ def unmarked_quotes(raw: RawRecord, body: str, statements: Sequence[Statement]) 
         whole = not plan.pieces
         message = f"{'the' if whole else 'part of the'} quote cannot be marked in the text: {_NOT_MARKED[plan.left_out]}"
         hint = (
-            "its statement is listed without an 'In the text' link" if whole else "the rest of it is marked"
-        ) + "; to have all of it marked, quote a passage that begins and ends in plain text"
+            "its statement is listed without an 'In the text' link; to have it marked"
+            if whole
+            else "the rest of it is marked; to have all of it marked"
+        ) + ", quote a passage that begins and ends in plain text"
         line, col = _quote_position(raw, st)
         problems.append(Problem(raw.path, line, col, "warning", "quote-not-marked", message, hint))
     return problems
