@@ -44,6 +44,11 @@ PART_CODE = (
     "part of the quote cannot be marked in the text: it stands in code (a code block or `code`), which shows its text as"
     " written | the rest of it is marked; to have all of it marked, quote a passage that begins and ends in plain text"
 )
+PART_MARKUP = (
+    "part of the quote cannot be marked in the text: it begins or ends inside Markdown markup (a link, emphasis, or the"
+    " marker of a heading, list or table) | the rest of it is marked; to have all of it marked, quote a passage that"
+    " begins and ends in plain text"
+)
 OSCE = "The OSCE is in a depressing state"
 TABLE = "| Who | Said |\n|---|---|\n| Lavrov | The OSCE is in a depressing state |\n| Blinken | Diplomacy first |"
 WHOLE = (
@@ -99,20 +104,30 @@ CASES = {
         f"said [{OSCE}](https://example.org/osce) today",
         (f"said {OSCE} today",),
     ),
-    "from before a link into its text": Case(f"He said [{OSCE}](https://example.org/osce) today.", "said [The OSCE", (), MARKUP),
-    "from a link's text to after it": Case(
-        f"He said [{OSCE}](https://example.org/osce) today.", "state](https://example.org/osce) today", (), MARKUP
+    "from before a link into its text": Case(
+        f"He said [{OSCE}](https://example.org/osce) today.", "said [The OSCE", ("said", "The OSCE"), PART_MARKUP, linked=False
     ),
-    "into a link's address": Case(f"He said [{OSCE}](https://example.org/osce) today.", "state](https://example", (), MARKUP),
+    "from a link's text to after it": Case(
+        f"He said [{OSCE}](https://example.org/osce) today.",
+        "state](https://example.org/osce) today",
+        ("state", "today"),
+        PART_MARKUP,
+    ),
+    "into a link's address": Case(
+        f"He said [{OSCE}](https://example.org/osce) today.", "state](https://example", ("state",), PART_MARKUP, linked=False
+    ),
     "over a reference link": Case(
-        f"He said [{OSCE}][osce] today.\n\n[osce]: https://example.org/osce", "state][osce] today", (), MARKUP
+        f"He said [{OSCE}][osce] today.\n\n[osce]: https://example.org/osce",
+        "state][osce] today",
+        ("state", "today"),
+        PART_MARKUP,
     ),
     "around a whole reference link": Case(
         f"He said [{OSCE}][osce] today.\n\n[osce]: https://example.org/osce",
         f"said [{OSCE}][osce] today",
         (f"said {OSCE} today",),
     ),
-    "from emphasis to after it": Case(f"He said *{OSCE}* today.", "state* today", (), MARKUP),
+    "from emphasis to after it": Case(f"He said *{OSCE}* today.", "state* today", ("state", "today"), PART_MARKUP),
     "inside emphasis": Case(f"He said *{OSCE}* today.", OSCE, (OSCE,)),
     "over list items": Case(
         f"- {OSCE}\n- and NATO is to blame", "depressing state\n- and NATO", ("depressing state", "and NATO")

@@ -256,10 +256,13 @@ def _checked(body: str, proposed: tuple[tuple[_Piece, ...], ...]) -> tuple[Marki
     for start, end in _parts(body):
         inside = [unit for unit in units if start <= unit[1].span.start < end]
         if inside:
-            kept += _checked_part(_Part(body[start:end] + references, start), inside, reasons)
+            part = _Part(body[start:end] + references, start)
+            kept_here = _checked_part(part, inside, reasons)
+            smaller = _between_markup(body, inside, kept_here)
+            kept += _checked_part(part, kept_here + smaller, reasons) if smaller else kept_here
     markings = []
     for i, pieces in enumerate(proposed):
-        mine = [piece for j, piece in kept if j == i]
+        mine = sorted((piece for j, piece in kept if j == i), key=lambda piece: piece.span.start)
         link = next((k for k, piece in enumerate(mine) if piece.with_link), -1)
         markings.append(Marking(tuple(piece.span for piece in mine), link, reasons.get(i, "" if pieces else IN_MARKUP)))
     return tuple(markings)
@@ -306,8 +309,31 @@ class _Part:
     offset: int
 
 
+def _between_markup(body: str, units: list[_Unit], kept: list[_Unit]) -> list[_Unit]:
+    """The runs of text between the markup characters of each unit that could not be kept, to try instead.
+
+    A passage that begins in a link's text and ends after the link is then marked in both places.
+    """
+    kept_spans = {piece.span for _, piece in kept}
+    smaller: list[_Unit] = []
+    for i, piece in units:
+        if piece.span in kept_spans:
+            continue
+        runs = _trimmed(
+            body, (Span(m.start(), m.end()) for m in _BETWEEN_MARKUP.finditer(body, piece.span.start, piece.span.end))
+        )
+        if runs != [piece.span]:
+            smaller += [(i, _Piece(run, piece.with_link and run == runs[-1])) for run in runs]
+    return smaller
+
+
+_BETWEEN_MARKUP = re.compile(r"[^\[\]()*_`\\|!<>]+")
+
+
 def _checked_part(part: _Part, units: list[_Unit], reasons: dict[int, str]) -> list[_Unit]:
     """The units that leave the part's rendered HTML as it was; the reasons why passages lost others go into reasons."""
+    if not units:
+        return []
     baseline = _render(with_tags(part.text, []))
     kept = units
     while kept:
