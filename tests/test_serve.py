@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from demarche.pipeline import Project, generate
-from demarche.serve import Watcher, watch
+from demarche.serve import Regenerator, Watcher, watch
 
 SOURCE = "sources/texts/2021/lavrov-osce.md"
 PAGE = "sources/lavrov-osce.md"
@@ -132,3 +132,25 @@ def test_a_broken_template_is_reported_and_watching_goes_on(
     assert watcher.regenerator.count == 2
     assert "He then recalled" in (p.docs / PAGE).read_text(encoding="utf-8")
     assert capsys.readouterr().err == "demarche: regenerated (1 pages changed)\n"
+
+
+def test_the_regenerator_outlives_a_failure_and_runs_once_per_burst(capsys: pytest.CaptureFixture[str]) -> None:
+    runs: list[int] = []
+
+    def action() -> None:
+        runs.append(len(runs))
+        if len(runs) == 1:
+            raise RuntimeError("disk on fire")
+
+    regenerator = Regenerator(action, quiet=QUIET)
+    try:
+        for _ in range(5):
+            regenerator.changed()
+        assert regenerator.ran.wait(10)
+        regenerator.ran.clear()
+        assert capsys.readouterr().err == "demarche: regeneration failed: RuntimeError: disk on fire\n"
+        regenerator.changed()
+        assert regenerator.ran.wait(10)
+        assert runs == [0, 1] and regenerator.count == 2
+    finally:
+        regenerator.stop()

@@ -48,7 +48,7 @@ def regenerate(project: Project) -> None:
         _say(format_problems(exc.problems, "text"))
     except jinja2.TemplateError as exc:
         _say(f"demarche: template error: {exc}")
-    except (WriteError, OSError) as exc:
+    except (WriteError, OSError, ValueError) as exc:  # ValueError: two pages or redirects would share a path
         _say(f"demarche: {exc}")
 
 
@@ -79,7 +79,10 @@ class Regenerator:
 
     def _run(self) -> None:
         while self._wait_for_quiet():
-            self.action()
+            try:
+                self.action()
+            except Exception as exc:  # the thread must outlive any failure, or serve would silently stop regenerating
+                _say(f"demarche: regeneration failed: {type(exc).__name__}: {exc}")
             self.count += 1
             self.ran.set()
 
