@@ -1,7 +1,7 @@
 """A source with thousands of statements: its statement list is split into pages, every page stays small,
 and every statement keeps its public URL /sources/<id>/#<statement> on the source page.
 
-The source is made by the benchmark's generator: a text of some 30,000 pseudo-words, about two
+The source is made by the benchmark's generator: a text of some 45,000 pseudo-words, about three
 thousand of whose sentences are quoted, and one more quote that stands in code, so it cannot be
 marked in the text.
 """
@@ -34,7 +34,7 @@ def big_source_files(keep_last: int | None = None) -> tuple[dict[str, str], str,
 
     keep_last: keep only the source's last statements in the text's order (as it stood before the others were added).
     """
-    gen = Generator(Shape(sources=1, actors=40, agreements=4, demands=4, words=30000, statements=2000))
+    gen = Generator(Shape(sources=1, actors=40, agreements=4, demands=4, words=45000, statements=3000))
     files = gen.record_files()
     path, text = gen.source_file(1)
     speaker = gen.speakers[0].id
@@ -69,7 +69,7 @@ def test_the_statement_list_is_split_into_pages_and_each_statement_is_listed_onc
     numbered = {int(m.group(1)): d for d in pages if (m := re.fullmatch(rf"sources/{source_id}/statements/page-(\d+)\.md", d))}
     further = [numbered[n] for n in sorted(numbered)]
     count = -(-len(source.statements) // STATEMENTS_PAGE_SIZE)
-    assert len(source.statements) > 1900 and len(further) == count - 1
+    assert len(source.statements) > 2900 and len(further) == count - 1
     assert further[-1] == f"sources/{source_id}/statements/page-{count}.md"
     entries = [re.findall(r'<div class="dm-statement" id="([^"]+)"', pages[d]) for d in (first, *further)]
     assert [len(e) for e in entries[:-1]] == [STATEMENTS_PAGE_SIZE] * (count - 1)
