@@ -197,20 +197,20 @@ def _render_source(r: Renderer, source: Source) -> None:
     pagers = paginate(said, doc, f"sources/{source.id}/statements", STATEMENTS_PAGE_SIZE)
     entry = {s.statement.id: pager.docs[pager.number - 1] for pager in pagers for s in pager.items}
     former = former_anchors(source, g)
-    further = {s.statement.id: (s.statement.id, *former.get(s.statement.id, ())) for s in said if entry[s.statement.id] != doc}
+    further = {sid: (sid, *former.get(sid, ())) for sid, page in entry.items() if page != doc}  # anchors kept on this page
     marks = [
         QuoteMark(
             s.statement.span,
             s.statement.id,
             str(numbers[s.statement.id]),
-            (_relative(doc, entry[s.statement.id]) if s.statement.id in further else "") + f"#{s.statement.id}",
+            f"{_relative(doc, entry[s.statement.id]) if s.statement.id in further else ''}#{s.statement.id}",
             further.get(s.statement.id, ()),
         )
         for s in said
     ]
     body, marked = body_markdown(source.body, marks)
-    context = {"source": source, "numbers": numbers, "marked": marked, "former_anchors": former}
-    context["citation"] = cite.source_citation(source, g, r.site)
+    citation = cite.source_citation(source, g, r.site)
+    context = {"source": source, "numbers": numbers, "marked": marked, "former_anchors": former, "citation": citation}
     unmarked_further = [
         (s, entry[s.statement.id], further[s.statement.id]) for s in said if s.statement.id in further.keys() - marked
     ]
