@@ -1,7 +1,10 @@
+import difflib
+import heapq
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from demarche.quotes import DASHES, QUOTE_MARKS, NormalText, closest_passage, find_quote, normalise
+from demarche.quotes import ANCHOR_BUDGET, DASHES, QUOTE_MARKS, NormalText, closest_passage, find_quote, normal_word, normalise
 
 
 def found(quote: str, body: str) -> str | None:
@@ -50,3 +53,49 @@ def normalise_by_character(original: str) -> NormalText:
 @given(st.text(alphabet=st.sampled_from("aZß ﬁİΣς\t\n\u00a0\u2003\u2028-–—\"“”'‘’«»")) | st.text())
 def test_normalise_agrees_with_its_definition_character_by_character(text: str) -> None:
     assert normalise(text) == normalise_by_character(text)
+
+
+def closest_by_every_window(quote: str, body: str, candidates: int = 24) -> str:
+    """What closest_passage means: every window of the quote's length scored, the best few compared letter by letter."""
+    words = body.split()
+    if not words:
+        return ""
+    size = max(1, len(quote.split()))
+    wanted = {normalise(w).text for w in quote.split()}
+    starts = range(max(1, len(words) - size + 1))
+    scores = [sum(1 for w in words[s : s + size] if normalise(w).text in wanted) for s in starts]
+    chosen = heapq.nlargest(candidates, starts, key=lambda i: (scores[i], -i))
+    best, best_ratio = "", -1.0
+    for start in sorted(chosen):
+        window = " ".join(words[start : start + size])
+        ratio = difflib.SequenceMatcher(None, normalise(quote).text, normalise(window).text, autojunk=False).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = window, ratio
+    return best if len(best) <= 160 else best[:159] + "…"
+
+
+WORDS = st.lists(st.sampled_from(["the", "OSCE", "is", "in", "a", "depressing", "state,", "“The", "NATO", "—", "'s", "x"]))
+
+
+@settings(max_examples=300)
+@given(WORDS, WORDS, st.sampled_from([" ", "\n", "\n\n "]))
+def test_closest_passage_agrees_with_scoring_every_window(quote: list[str], body: list[str], space: str) -> None:
+    """While the quote's words stand fewer times than the anchor budget, only the order of work differs."""
+    assert closest_passage(" ".join(quote) or "x", space.join(body)) == closest_by_every_window(
+        " ".join(quote) or "x", space.join(body)
+    )
+
+
+@given(st.text().filter(lambda t: not any(ch.isspace() for ch in t)))
+def test_a_word_is_normalised_as_a_text_is(word: str) -> None:
+    assert normal_word(word) == normalise(word).text
+
+
+def test_closest_passage_finds_a_sentence_among_thousands_of_common_words() -> None:
+    """The quote's common words stand everywhere; its rare ones lead to the passage, past the anchor budget."""
+    filler = "the state is in the state of the art and the rest is a state of mind. " * 3000
+    sentence = "Lavrov said the OSCE is in a depressing state and the architecture is collapsing."
+    body = filler + sentence + " " + filler
+    quote = "the OSCE is in depressing state and the architecture is collapsing"
+    assert body.split().count("the") > ANCHOR_BUDGET
+    assert closest_passage(quote, body) == "OSCE is in a depressing state and the architecture is collapsing."

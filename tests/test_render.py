@@ -4,7 +4,7 @@ from pathlib import Path
 from demarche.link import link
 from demarche.pipeline import Project, check, generate_pages
 from demarche.render import paginate
-from demarche.text import body_markdown, md
+from demarche.text import QuoteMark, body_markdown, md
 from demarche.write import write_pages
 
 
@@ -18,7 +18,7 @@ def test_body_shows_html_as_text_and_marks_quotes() -> None:
 
     body = "a <b>bold</b> quote here"
     start = body.index("quote")
-    text, marked = body_markdown(body, [(Span(start, start + 5), "s1", "1")])
+    text, marked = body_markdown(body, [QuoteMark(Span(start, start + 5), "s1", "1", "#s1")])
     assert text == 'a &lt;b>bold&lt;/b> <mark class="dm-quote" id="q-s1">quote</mark><sup>[1](#s1)</sup> here'
     assert marked == {"s1"}
 

@@ -19,16 +19,9 @@ from dataclasses import dataclass
 from html.entities import html5
 from html.parser import HTMLParser
 
-import markdown
-
-from demarche.records import Source, Span
-from demarche.text import body_markdown
-
-# The extensions MkDocs renders every page with: its built-in ones (toc, tables, fenced_code), then
-# mkdocs.yml's markdown_extensions, with their settings. tests/test_link_safety.py compares these with
-# what MkDocs itself reads from mkdocs.yml, so the two cannot drift apart.
-MARKDOWN_EXTENSIONS = ("toc", "tables", "fenced_code", "md_in_html", "admonition", "pymdownx.details")
-MARKDOWN_CONFIGS: dict[str, dict[str, object]] = {"toc": {"permalink": True}}
+from demarche.records import Source
+from demarche.sitemarkdown import MARKDOWN_EXTENSIONS, to_html
+from demarche.text import QuoteMark, body_markdown
 
 # The fast path (see may_link_unsafely) holds for these extensions: under them a text carries a URL
 # other than a heading's '#' permalink only through '](' (an inline link), ']:' (a reference
@@ -95,7 +88,7 @@ _TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")  # and remove these anywhere
 _SCHEME_END = re.compile(r"[/?#\\]")
 _TWO_SLASHES = ("//", "\\\\", "/\\", "\\/")  # browsers read a backslash as a slash in web URLs
 
-Mark = tuple[Span, str, str]  # a quoted passage as text.body_markdown marks it: span, anchor, label
+Mark = QuoteMark
 
 
 @dataclass(frozen=True)
@@ -192,16 +185,9 @@ def html_urls(page: str) -> list[Url]:
     return parser.urls
 
 
-@functools.cache
-def _converter() -> markdown.Markdown:
-    return markdown.Markdown(extensions=list(MARKDOWN_EXTENSIONS), extension_configs=MARKDOWN_CONFIGS)
-
-
 def render(text: str) -> str:
-    """Markdown to HTML as MkDocs makes it (MkDocs also rewrites links to pages, which never adds a scheme)."""
-    converter = _converter()
-    converter.reset()
-    return str(converter.convert(text))
+    """Markdown to HTML as MkDocs makes it."""
+    return to_html(text)
 
 
 def may_link_unsafely(text: str) -> bool:
@@ -238,7 +224,7 @@ def unsafe_urls(text: str) -> list[tuple[str, str]]:
 def source_marks(source: Source) -> list[Mark]:
     """The quoted passages of a source, marked and numbered in the order of the text, as its page marks them."""
     ordered = sorted(source.statements, key=lambda st: st.span.start)
-    return [(st.span, st.id, str(n)) for n, st in enumerate(ordered, 1)]
+    return [QuoteMark(st.span, st.id, str(n), f"#{st.id}") for n, st in enumerate(ordered, 1)]
 
 
 def unsafe_links(text: str, marks: Sequence[Mark] = ()) -> list[UnsafeLink]:
@@ -262,7 +248,7 @@ def _marks_in_url_beginnings(text: str, marks: Sequence[Mark]) -> bool:
     if beginnings is None:
         return True
     for start, end in beginnings:
-        for span, _, _ in marks:
+        for span in (m.span for m in marks):
             if span.end < start or span.start > end:
                 continue
             if start <= span.start <= end or start <= span.end <= end or "\n\n" in text[max(start - 2, 0) : end + 2]:
@@ -392,7 +378,7 @@ def _completing_line(text: str, marks: Sequence[Mark], url: str) -> int:
     while low < high:
         middle = (low + high) // 2
         end = starts[middle]
-        if any(found.value == url for found in _body_urls(text[:end], [m for m in marks if m[0].end <= end])):
+        if any(found.value == url for found in _body_urls(text[:end], [m for m in marks if m.span.end <= end])):
             high = middle
         else:
             low = middle + 1

@@ -20,10 +20,11 @@ from demarche.feeds import actor_feed_path
 from demarche.link import Graph, Said
 from demarche.records import Actor, Agreement, Demand, Source
 from demarche.redirects import former_anchors
-from demarche.text import attr, body_markdown, human_date, md
+from demarche.text import QuoteMark, attr, body_markdown, human_date, md
 from demarche.urls import doc_path, relative
 
 PAGE_SIZE = 100  # items on one page of a long list
+STATEMENTS_PAGE_SIZE = 100  # statements in full on a source's page, and on each of its further pages
 LATEST = 20  # sources on the home and sources index pages
 
 
@@ -179,25 +180,53 @@ def _render_sources(r: Renderer) -> None:
     newest = [s for items in by_year.values() for s in items][:LATEST]
     r.page("sources/index.md", "sources_index.md.j2", years=[(y, len(v)) for y, v in by_year.items()], latest=newest)
     for source in g.archive.sources:
-        said = g.in_source.get(source.id, [])
-        said_in_order = sorted(said, key=lambda s: s.statement.span.start)
-        numbers = {s.statement.id: n for n, s in enumerate(said_in_order, 1)}
-        marks = [(s.statement.span, s.statement.id, str(numbers[s.statement.id])) for s in said_in_order]
-        body, marked = body_markdown(source.body, marks)
-        r.page(
-            doc_path("source", source.id),
-            "source.md.j2",
-            source=source,
-            statements=said_in_order,
-            numbers=numbers,
-            body=body,
-            marked=marked,
-            mentions=g.mentions[source.id],
-            authors=[g.actors[a] for a in source.authors],
-            citation=cite.source_citation(source, g, r.site),
-            former_anchors=former_anchors(source, g),
-            edit_path=source.path,
+        _render_source(r, source)
+
+
+def _render_source(r: Renderer, source: Source) -> None:
+    """A source's page, and further pages for a long list of statements.
+
+    A statement listed on a further page keeps its public URL /sources/<id>/#<statement> on the
+    source page: its anchor stands before its passage in the text, or, when the passage could not
+    be marked, in a short list under the statements.
+    """
+    g = r.graph
+    doc = doc_path("source", source.id)
+    said = sorted(g.in_source.get(source.id, []), key=lambda s: s.statement.span.start)
+    numbers = {s.statement.id: n for n, s in enumerate(said, 1)}
+    pagers = paginate(said, doc, f"sources/{source.id}/statements", STATEMENTS_PAGE_SIZE)
+    entry = {s.statement.id: pager.docs[pager.number - 1] for pager in pagers for s in pager.items}
+    former = former_anchors(source, g)
+    further = {sid: (sid, *former.get(sid, ())) for sid, page in entry.items() if page != doc}  # anchors kept on this page
+    marks = [
+        QuoteMark(
+            s.statement.span,
+            s.statement.id,
+            str(numbers[s.statement.id]),
+            f"{_relative(doc, entry[s.statement.id]) if s.statement.id in further else ''}#{s.statement.id}",
+            further.get(s.statement.id, ()),
         )
+        for s in said
+    ]
+    body, marked = body_markdown(source.body, marks)
+    citation = cite.source_citation(source, g, r.site)
+    context = {"source": source, "numbers": numbers, "marked": marked, "former_anchors": former, "citation": citation}
+    unmarked_further = [
+        (s, entry[s.statement.id], further[s.statement.id]) for s in said if s.statement.id in further.keys() - marked
+    ]
+    r.page(
+        doc,
+        "source.md.j2",
+        statements=pagers[0],
+        body=body,
+        unmarked_further=unmarked_further,
+        mentions=g.mentions[source.id],
+        authors=[g.actors[a] for a in source.authors],
+        edit_path=source.path,
+        **context,
+    )
+    for pager in pagers[1:]:
+        r.page(pager.docs[pager.number - 1], "source_statements.md.j2", pager=pager, parent=doc, **context)
 
 
 def _render_actors(r: Renderer) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from demarche.marks import mark_tags, plan_marks, with_tags
 from demarche.records import Span
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>])")
@@ -41,35 +43,32 @@ def attr(text: object) -> str:
     return html.escape(" ".join(str(text).split()), quote=True)
 
 
-def body_markdown(body: str, marks: Iterable[tuple[Span, str, str]] = ()) -> tuple[str, set[str]]:
+@dataclass(frozen=True)
+class QuoteMark:
+    """A statement's passage, to mark in its source's text."""
+
+    span: Span
+    anchor: str  # the statement's anchor; the passage's first mark has the id q-<anchor>
+    label: str  # the statement's number, shown after the passage as a link to its entry
+    entry: str  # where its entry is: '#<anchor>' on the same page, or a link to another page
+    ids: tuple[str, ...] = ()  # anchors that stand at the passage: those of a statement listed on another page
+
+
+def body_markdown(body: str, marks: Iterable[QuoteMark] = ()) -> tuple[str, set[str]]:
     """A source's body as Markdown, with raw HTML shown as text and each quoted passage marked.
 
-    marks: (span, anchor, label) for each statement; the passage is wrapped in <mark> with the id
-    q-<anchor>, followed by a link to the statement's own anchor. Overlapping passages are marked
-    once, by the first. Returns the Markdown and the anchors whose passage was marked.
+    Each passage is wrapped in <mark> where that is safe, piece by piece when it runs over several
+    blocks (see marks.plan_marks); the last piece is followed by a link to the statement's entry.
+    Returns the Markdown and the anchors whose passage was marked.
     """
-    out: list[str] = []
-    marked: set[str] = set()
-    at = 0
-    for span, anchor, label in sorted(marks, key=lambda m: (m[0].start, -m[0].end)):
-        if span.start < at:
-            continue
-        out.append(_escape_body(body[at : span.start]))
-        parts = body[span.start : span.end].split("\n\n")
-        for i, part in enumerate(parts):
-            ident = f' id="q-{anchor}"' if i == 0 else ""
-            out.append(f'<mark class="dm-quote"{ident}>{_escape_body(part)}</mark>')
-            if i < len(parts) - 1:
-                out.append("\n\n")
-        out.append(f"<sup>[{label}](#{anchor})</sup>")
-        marked.add(anchor)
-        at = span.end
-    out.append(_escape_body(body[at:]))
-    return "".join(out), marked
-
-
-def _escape_body(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace("![", "!\\[")
+    marks = list(marks)
+    plans = plan_marks(body, tuple(m.span for m in marks))
+    tags: list[tuple[int, int, str]] = []
+    for mark, plan in zip(marks, plans, strict=True):
+        stubs = "".join(f'<span id="{a}"></span>' for a in mark.ids)
+        first = f'{stubs}<mark class="dm-quote" id="q-{mark.anchor}">'
+        tags += mark_tags(plan, first, '<mark class="dm-quote">', f"<sup>[{mark.label}]({mark.entry})</sup>")
+    return with_tags(body, tags), {mark.anchor for mark, plan in zip(marks, plans, strict=True) if plan.pieces}
 
 
 def human_date(value: str | None) -> str:

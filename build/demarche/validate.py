@@ -19,7 +19,7 @@ from demarche import htmlcheck
 from demarche.chars import BIDI, describe, hidden_in, mixed_scripts
 from demarche.load import Position, RawRecord, bidi_warning
 from demarche.problems import Problem
-from demarche.quotes import closest_passage, find_quote, normalise
+from demarche.quotes import closest_passage, find_quote, normalise, unmarked_quotes
 from demarche.records import Actor, Agreement, Archive, Demand, Role, Source, Statement
 from demarche.schema import ID_MAX, KINDS, NESTED, PLACEHOLDER, RESERVED_IDS, SOURCE_PAGE_ANCHORS, Field
 from demarche.slug import heading_anchor, is_id, slugify
@@ -637,6 +637,7 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
                 **fields,
             )
         )
+    problems.extend(unmarked_quotes(raw, body, statements))
     return tuple(statements)
 
 
