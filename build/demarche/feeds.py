@@ -100,7 +100,6 @@ def _archive_updated(graph: Graph) -> str:
 
 
 def sources_feed(graph: Graph, site: SiteInfo) -> Feed:
-    newest = sorted(graph.archive.sources, key=lambda s: (s.date, s.id), reverse=True)[:ENTRIES]
     return Feed(
         id=file_url(site, SITE_FEED),
         title=f"{site.name}: new sources",
@@ -108,7 +107,7 @@ def sources_feed(graph: Graph, site: SiteInfo) -> Feed:
         page=page_url(site, "sources/index.md"),
         updated=_archive_updated(graph),
         author=site.name,
-        entries=tuple(_source_entry(graph, site, s) for s in newest),
+        entries=tuple(_source_entry(graph, site, s) for s in graph.newest[:ENTRIES]),
     )
 
 
@@ -122,7 +121,7 @@ def _source_entry(graph: Graph, site: SiteInfo, source: Source) -> Entry:
 
 
 def actor_feed(graph: Graph, site: SiteInfo, actor: Actor) -> Feed:
-    said = sorted(graph.said_by.get(actor.id, []), key=lambda s: s.key, reverse=True)[:ENTRIES]
+    said = graph.said_by.get(actor.id, [])[::-1][:ENTRIES]  # said_by is in date order
     return Feed(
         id=file_url(site, actor_feed_path(actor.id)),
         title=f"{site.name}: statements by {actor.name}",

@@ -6,7 +6,8 @@ JavaScript (a meta refresh and a visible link); a small script of the build's ow
 content, carries the #fragment along, so /sources/old/#statement lands on the statement.
 
 A statement's derived anchor begins with its speaker's id, so when a speaker is renamed the
-source page also carries the anchors the statement had under the speaker's former ids.
+source page also carries the anchors the statement had under the speaker's former ids (the link
+stage works them out: Graph.former_anchors).
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ from typing import TYPE_CHECKING
 
 from demarche.text import attr
 from demarche.urls import FOLDERS, doc_path, site_url
-from demarche.validate import statement_anchor
 
 if TYPE_CHECKING:
     from demarche.link import Graph
-    from demarche.records import Source
     from demarche.render import Renderer
 
 
@@ -92,18 +91,3 @@ def _label(graph: Graph, redirect: Redirect) -> str:
     if redirect.kind == "agreement":
         return graph.agreements[redirect.new].title
     return graph.demands[redirect.new].title
-
-
-def former_anchors(source: Source, graph: Graph) -> dict[str, tuple[str, ...]]:
-    """Statement id -> the anchors it had under its speaker's former ids (given ids never depend on the speaker)."""
-    taken = {st.id for st in source.statements}
-    found: dict[str, tuple[str, ...]] = {}
-    for st in source.statements:
-        if st.id != statement_anchor(st.speaker, st.quote):
-            continue
-        olds = [statement_anchor(old, st.quote) for old in graph.actors[st.speaker].former_ids]
-        fresh = tuple(dict.fromkeys(a for a in olds if a not in taken))
-        taken.update(fresh)
-        if fresh:
-            found[st.id] = fresh
-    return found

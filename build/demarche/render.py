@@ -17,9 +17,8 @@ import jinja2
 
 from demarche import cite, svg
 from demarche.feeds import actor_feed_path
-from demarche.link import Graph, Said
+from demarche.link import ROLES, Graph, Said
 from demarche.records import Actor, Agreement, Demand, Source
-from demarche.redirects import former_anchors
 from demarche.text import attr, body_markdown, human_date, md
 from demarche.urls import doc_path, relative
 
@@ -159,8 +158,7 @@ def render_site(
     _render_agreements(r)
     _render_demands(r)
     _render_timeline(r)
-    newest = sorted(graph.archive.sources, key=lambda s: (s.date, s.id), reverse=True)
-    r.page("index.md", "home.md.j2", latest=newest[:LATEST])
+    r.page("index.md", "home.md.j2", latest=graph.newest[:LATEST])
     for extra in extras:
         extra(r)
     return r.pages
@@ -169,7 +167,7 @@ def render_site(
 def _render_sources(r: Renderer) -> None:
     g = r.graph
     by_year: dict[str, list[Source]] = {}
-    for source in sorted(g.archive.sources, key=lambda s: (s.date, s.id), reverse=True):
+    for source in g.newest:
         by_year.setdefault(source.date[:4], []).append(source)
     for year, items in by_year.items():
         doc = f"sources/by-year/{year}.md"
@@ -195,17 +193,13 @@ def _render_sources(r: Renderer) -> None:
             mentions=g.mentions[source.id],
             authors=[g.actors[a] for a in source.authors],
             citation=cite.source_citation(source, g, r.site),
-            former_anchors=former_anchors(source, g),
+            former_anchors=g.former_anchors.get(source.id, {}),
             edit_path=source.path,
         )
 
 
 def _render_actors(r: Renderer) -> None:
     g = r.graph
-    parts: dict[str, list[Actor]] = {}
-    for actor in g.archive.actors:
-        if actor.part_of:
-            parts.setdefault(actor.part_of, []).append(actor)
     for actor in g.archive.actors:
         doc = doc_path("actor", actor.id)
         said = g.said_by.get(actor.id, [])
@@ -220,7 +214,7 @@ def _render_actors(r: Renderer) -> None:
             sources=sources_page,
             part_of=g.actors.get(actor.part_of or ""),
             members=[g.actors[m] for m in actor.members],
-            parts=parts.get(actor.id, []),
+            parts=g.parts.get(actor.id, []),
             roles=[(role, g.actors.get(role.of or "")) for role in actor.roles],
             picture=svg.neighbourhood(doc, actor.name, svg.actor_groups(g, actor)),
             feed=actor_feed_path(actor.id),
@@ -267,7 +261,8 @@ def _render_demands(r: Renderer) -> None:
         position_page = r.continued(
             positions, doc, f"demands/{demand.id}/statements", "position", f"Statements on {demand.title}"
         )
-        counts = {role: sum(1 for p in positions if p.role == role) for role in ("made", "supported", "rejected")}
+        stance = g.on_demand[demand.id]
+        counts = {role: len(stance.said(role)) for role in ROLES}
         r.page(
             doc,
             "demand.md.j2",
