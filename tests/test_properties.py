@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 
 from demarche.link import link
 from demarche.load import load_file
-from demarche.pipeline import extra_renderers
+from demarche.pipeline import plan_site
 from demarche.problems import Problem, has_errors
-from demarche.render import SiteInfo, render_site
+from demarche.render import render_pages
 from demarche.schema import KINDS, NESTED, Field
+from demarche.urls import SiteInfo
 from demarche.validate import validate
 from tests.golden import golden_files
 
@@ -87,7 +88,8 @@ def check_files(files: dict[str, bytes]) -> list[Problem]:
     archive, found = validate(record for record, _ in raws)
     problems = sorted(loaded + found)
     if not has_errors(problems):
-        render_site(link(archive), TEMPLATES, SiteInfo("Demarche", "https://example.org/"), extras=extra_renderers())
+        pages, _ = plan_site(link(archive), SiteInfo("Demarche", "https://example.org/"))
+        render_pages(pages, TEMPLATES)
     return problems
 
 

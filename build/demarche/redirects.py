@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from demarche.link import Graph
+from demarche.plan import File, text_file
 from demarche.text import attr
-from demarche.urls import FOLDERS, doc_path, site_url
-
-if TYPE_CHECKING:
-    from demarche.link import Graph
-    from demarche.render import Renderer
+from demarche.urls import FOLDERS, SiteInfo, doc_path, href, permalink, published_url, redirect_doc
 
 
 @dataclass(frozen=True)
@@ -33,12 +30,12 @@ class Redirect:
     @property
     def doc(self) -> str:
         """The docs path of the redirect page."""
-        return f"{FOLDERS[self.kind]}/{self.old}/index.html"
+        return redirect_doc(self.kind, self.old)
 
     @property
     def url(self) -> str:
         """The site URL it is published at, relative to the site root."""
-        return f"{FOLDERS[self.kind]}/{self.old}/"
+        return published_url(self.doc)
 
     @property
     def target(self) -> str:
@@ -50,21 +47,15 @@ def redirects(graph: Graph) -> list[Redirect]:
     return [Redirect(kind, old, new) for kind in FOLDERS for old, new in sorted(graph.former.get(kind, {}).items())]
 
 
-def render_redirects(r: Renderer) -> None:
-    """Add a redirect page for every former id; refuse one that would stand where a page is published."""
-    published = {site_url(doc) for doc in r.pages if doc.endswith(".md")}
-    for redirect in redirects(r.graph):
-        if redirect.url in published or redirect.doc in r.pages:
-            raise ValueError(
-                f"the redirect from former {redirect.kind} id '{redirect.old}' would replace the page /{redirect.url}"
-            )
-        r.pages[redirect.doc] = redirect_page(redirect, _label(r.graph, redirect), r.site.url)
+def redirect_files(graph: Graph, site: SiteInfo) -> list[File]:
+    """A redirect page for every former id (the pipeline refuses one that would stand where a page is published)."""
+    return [text_file(r.doc, redirect_page(r, _label(graph, r), site)) for r in redirects(graph)]
 
 
-def redirect_page(redirect: Redirect, label: str, base_url: str) -> str:
+def redirect_page(redirect: Redirect, label: str, site: SiteInfo) -> str:
     """The HTML of one redirect; the canonical link is absolute when the site's address is known."""
-    relative = f"../{redirect.new}/"
-    canonical = base_url + site_url(redirect.target) if base_url else relative
+    relative = href(redirect.doc, redirect.target)
+    canonical = permalink(site, redirect.target) if site.url else relative
     script_target = json.dumps(relative).replace("<", "\\u003c")
     return f"""<!doctype html>
 <html lang="en">

@@ -2,7 +2,7 @@
 
 Every function returns a block of raw HTML wrapped in `<div class="dm-picture" markdown="0">`, so
 Markdown leaves it alone. MkDocs does not rewrite links inside raw HTML, so each link is the final
-relative URL from the page's published address (`href`). Every text goes through `html.escape`.
+relative URL from the page's published address (`urls.href`). Every text goes through `html.escape`.
 Sizes are capped (rows, columns, nodes, bins), so no picture grows with the size of the archive.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import math
-import posixpath
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -20,7 +19,7 @@ from datetime import date
 from demarche.link import ROLES, Graph, Said, Stance
 from demarche.records import Actor, Agreement, Demand
 from demarche.text import MONTHS, human_date
-from demarche.urls import doc_path, site_url
+from demarche.urls import doc_path, href
 
 WIDTH = 400  # the viewBox width: pictures scale to the page, so text stays about 10px on a 375px phone
 TIMELINE_ROWS = 12  # actors in the timeline picture
@@ -30,14 +29,6 @@ TABLE_ACTORS = 6  # actor columns of the positions table before "More"
 QUOTE_IN_TITLE = 90  # characters of a quote in a tooltip
 CHAR_WIDTH = 6.5  # about the width of a character at font size 12, for spacing labels
 _PIECE = re.compile(r"[^\s-]*-+|[^\s-]+")  # a word, or the part of one up to a hyphen: Intermediate- Range
-
-
-def href(from_doc: str, to_doc: str, anchor: str = "") -> str:
-    """The relative URL from one page's published address to another's: demands/x.md -> ../../actors/nato/."""
-    here = site_url(from_doc) or "."
-    there = site_url(to_doc) or "."
-    rel = posixpath.relpath(there, here)
-    return ("./" if rel == "." else rel + "/") + (f"#{anchor}" if anchor else "")
 
 
 def esc(text: object) -> str:
