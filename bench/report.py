@@ -118,7 +118,9 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def _time_rows(sizes: dict[str, Row]) -> list[list[str]]:
     def stage(r: Row, name: str) -> str:
-        s = r["stages"][name]
+        s = r["stages"].get(name)
+        if s is None:
+            return "–"  # measured before the pipeline had this stage
         return f"{s['seconds']:.2f} s · {s['peak_mb']:.0f} MB"
 
     rows = [["load average (1 min) when the size began", *(str(r.get("load_average_at_start", "?")) for r in sizes.values())]]

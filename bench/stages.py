@@ -18,14 +18,15 @@ from pathlib import Path
 
 from demarche.link import link
 from demarche.load import load_archive
-from demarche.pipeline import Project, extra_renderers
+from demarche.pipeline import Project, outputs, plan_site
 from demarche.problems import ContentError, has_errors
 from demarche.records import Archive
-from demarche.render import render_site
+from demarche.render import render_pages
+from demarche.urls import doc_path
 from demarche.validate import validate
 from demarche.write import WriteReport, write_pages
 
-STAGES = ("load", "validate", "link", "render", "write")
+STAGES = ("load", "validate", "link", "plan", "render", "write")
 MB = 1024 * 1024
 
 
@@ -41,7 +42,7 @@ class Generation:
 
     measures: dict[str, Measure]
     archive: Archive
-    pages: dict[str, str]
+    pages: dict[str, str | bytes]
     report: WriteReport
 
     @property
@@ -60,7 +61,7 @@ def _measured(name: str, into: dict[str, Measure], traced: bool) -> Iterator[Non
 
 
 def generate(project: Project, docs: Path, traced: bool = False) -> Generation:
-    """Load, validate, link, render and write into docs, timing each stage (and tracing memory when asked)."""
+    """Load, validate, link, plan, render and write into docs, timing each stage (and tracing memory when asked)."""
     gc.collect()  # start from a clean heap, as a fresh process does
     measures: dict[str, Measure] = {}
     with _measured("load", measures, traced):
@@ -71,10 +72,12 @@ def generate(project: Project, docs: Path, traced: bool = False) -> Generation:
         raise ContentError(problems + found)
     with _measured("link", measures, traced):
         graph = link(archive)
+    with _measured("plan", measures, traced):
+        planned, files = plan_site(graph, project.site_info())
     with _measured("render", measures, traced):
-        pages = render_site(graph, project.templates, project.site_info(), extras=extra_renderers())
+        pages = outputs(render_pages(planned, project.templates), files)
     with _measured("write", measures, traced):
-        report = write_pages(docs, dict(pages))
+        report = write_pages(docs, pages)
     return Generation(measures, archive, pages, report)
 
 
@@ -167,6 +170,10 @@ def _median_by_kind(html: dict[str, int]) -> dict[str, float]:
     return {kind: statistics.median(values) / 1024 for kind, values in sorted(sizes.items())}
 
 
-def pages_showing(pages: dict[str, str], source_id: str) -> set[str]:
+def pages_showing(pages: dict[str, str | bytes], source_id: str) -> set[str]:
     """The pages that show a source: its own page and every page that links to it or names its id."""
-    return {doc for doc, text in pages.items() if doc == f"sources/{source_id}.md" or source_id in text}
+    return {doc for doc, text in pages.items() if doc == doc_path("source", source_id) or _holds(text, source_id)}
+
+
+def _holds(content: str | bytes, text: str) -> bool:
+    return text in content if isinstance(content, str) else text.encode("utf-8") in content

@@ -18,10 +18,11 @@ def golden_files() -> dict[str, str | bytes]:
     return {p.relative_to(ARCHIVE).as_posix(): p.read_bytes() for p in sorted(ARCHIVE.rglob("*.md"))}
 
 
-def golden_pages(folder: Path) -> dict[str, str]:
+def golden_pages(folder: Path) -> dict[str, bytes]:
+    """Every generated file of the golden sample, as the bytes written to docs/."""
     project: Project = make_project(folder, golden_files())
     _, pages, _ = generate_pages(project)
-    return pages
+    return {doc: content.encode("utf-8") if isinstance(content, str) else content for doc, content in pages.items()}
 
 
 def refresh() -> None:
@@ -29,8 +30,8 @@ def refresh() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pages = golden_pages(Path(tmp) / "golden")
     shutil.rmtree(EXPECTED, ignore_errors=True)
-    for doc, text in pages.items():
+    for doc, data in pages.items():
         target = EXPECTED / doc
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        target.write_bytes(data)
     print(f"wrote {len(pages)} expected pages to {EXPECTED}")

@@ -11,8 +11,8 @@ import pytest
 from demarche.cite import source_citation, statement_citation
 from demarche.link import Graph, link
 from demarche.pipeline import Project, build, check, generate_pages
-from demarche.render import SiteInfo
 from demarche.text import md
+from demarche.urls import SiteInfo
 
 SITE = SiteInfo(name="Demarche", url="https://example.org/archive/")
 

@@ -23,11 +23,11 @@ from mkdocs.config import load_config
 from demarche import htmlcheck, sitemarkdown
 from demarche.link import link
 from demarche.load import load_archive
-from demarche.pipeline import Project, build, check, extra_renderers
+from demarche.pipeline import Project, build, check, outputs, plan_site
 from demarche.problems import ContentError, Problem
 from demarche.publish import publish
 from demarche.records import Span
-from demarche.render import render_site
+from demarche.render import render_pages
 from demarche.schema import KINDS, NESTED
 from demarche.text import QuoteMark, body_markdown
 from demarche.validate import validate
@@ -538,7 +538,8 @@ def test_the_check_sees_exactly_the_links_the_built_pages_carry_and_build_refuse
     # Built anyway, past the check, the way the pipeline would have built it.
     raws, _ = load_archive(project.sources, project.root)
     archive, problems = validate(raws)
-    write_pages(project.docs, render_site(link(archive), project.templates, project.site_info(), extras=extra_renderers()))
+    pages, files = plan_site(link(archive), project.site_info())
+    write_pages(project.docs, outputs(render_pages(pages, project.templates), files))
     publish(project.root)
 
     def page(name: str) -> str:

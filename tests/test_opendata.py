@@ -42,7 +42,7 @@ FORMULAS = """
 
 def open_data(project: Project) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, str]]]:
     _, pages, _ = generate_pages(project)
-    rows = list(csv.DictReader(io.StringIO(pages["data/statements.csv"], newline="")))
+    rows = list(csv.DictReader(io.StringIO(pages["data/statements.csv"].decode("utf-8"), newline="")))
     return json.loads(pages["data/archive.json"]), json.loads(pages["data/archive.schema.json"]), rows
 
 

@@ -20,10 +20,11 @@ from hypothesis import strategies as st
 
 from demarche.link import link
 from demarche.load import load_file
-from demarche.pipeline import extra_renderers
+from demarche.pipeline import outputs, plan_site
 from demarche.problems import Problem, format_problems, has_errors
-from demarche.render import SiteInfo, render_site
+from demarche.render import render_pages
 from demarche.schema import KINDS, NESTED, Field
+from demarche.urls import SiteInfo
 from demarche.validate import validate
 from demarche.write import write_pages
 from tests.golden import golden_files
@@ -109,9 +110,9 @@ def check_files(files: dict[str, bytes]) -> list[Problem]:
     for fmt in ("text", "json", "github"):  # every message can be printed, in every format
         format_problems(problems, fmt).encode("utf-8")
     if not has_errors(problems):
-        pages = render_site(link(archive), TEMPLATES, SiteInfo("Demarche", "https://example.org/"), extras=extra_renderers())
+        pages, files = plan_site(link(archive), SiteInfo("Demarche", "https://example.org/"))
         with tempfile.TemporaryDirectory() as docs:
-            write_pages(Path(docs), dict(pages))
+            write_pages(Path(docs), outputs(render_pages(pages, TEMPLATES), files))
     return problems
 
 

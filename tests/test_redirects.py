@@ -10,8 +10,9 @@ import pytest
 
 from demarche.link import link
 from demarche.pipeline import Project, build, check, generate, generate_pages
-from demarche.redirects import Redirect, redirect_page, render_redirects
-from demarche.render import Renderer, SiteInfo, environment
+from demarche.plan import Context, File, PathClash, check_outputs, page
+from demarche.redirects import Redirect, redirect_files, redirect_page
+from demarche.urls import SiteInfo
 from tests.browser.conftest import serving
 from tests.test_validate import problems_of
 
@@ -77,12 +78,14 @@ def test_every_record_kind_gets_a_redirect_for_each_former_id(project: Callable[
         "demands/no-enlargement/index.html",
         "sources/lavrov-stockholm/index.html",
     ]
-    assert '<a href="../lavrov-osce/">Lavrov at the OSCE</a>' in pages["sources/lavrov-stockholm/index.html"]
+    assert b'<a href="../lavrov-osce/">Lavrov at the OSCE</a>' in pages["sources/lavrov-stockholm/index.html"]
 
 
 def test_the_redirect_page_works_with_and_without_script() -> None:
-    page = redirect_page(Redirect("demand", "old-demand", "new-demand"), 'Say "no" <now> & then', "https://example.org/a/")
-    assert page == (
+    html = redirect_page(
+        Redirect("demand", "old-demand", "new-demand"), 'Say "no" <now> & then', SiteInfo("D", "https://example.org/a/")
+    )
+    assert html == (
         "<!doctype html>\n"
         '<html lang="en">\n'
         "<head>\n"
@@ -98,20 +101,29 @@ def test_the_redirect_page_works_with_and_without_script() -> None:
         "</body>\n"
         "</html>\n"
     )
-    assert '<link rel="canonical" href="../new-demand/">' in redirect_page(Redirect("demand", "a", "new-demand"), "T", "")
+    assert '<link rel="canonical" href="../new-demand/">' in redirect_page(
+        Redirect("demand", "a", "new-demand"), "T", SiteInfo("D", "")
+    )
 
 
 def test_a_redirect_never_replaces_a_live_page(project: Callable[..., Project]) -> None:
     p = project({"sources/actors/nato.md": NATO_RENAMED})
     archive, _ = check(p)
-    r = Renderer(link(archive), environment(p.templates), SiteInfo("Demarche", ""))
-    r.pages["actors/otan.md"] = "a page published at /actors/otan/"
-    with pytest.raises(ValueError, match=r"^the redirect from former actor id 'north-atlantic-alliance' would replace"):
-        r.pages["actors/north-atlantic-alliance/index.html"] = "another extra's page"
-        render_redirects(r)
-    del r.pages["actors/north-atlantic-alliance/index.html"]
-    with pytest.raises(ValueError, match=r"^the redirect from former actor id 'otan' would replace the page /actors/otan/$"):
-        render_redirects(r)
+    files = redirect_files(link(archive), SiteInfo("Demarche", ""))
+    another = File("actors/north-atlantic-alliance/index.html", b"another file")
+    with pytest.raises(PathClash) as clash:
+        check_outputs([], [another, *files])
+    assert str(clash.value) == (
+        "two outputs would be written to docs/actors/north-atlantic-alliance/index.html:"
+        " the file docs/actors/north-atlantic-alliance/index.html and the file docs/actors/north-atlantic-alliance/index.html"
+    )
+    live = page("actors/otan.md", "actor.md.j2", Context())  # a page published at /actors/otan/
+    with pytest.raises(PathClash) as clash:
+        check_outputs([live], files)
+    assert str(clash.value) == (
+        "two outputs would be published at /actors/otan/: the page docs/actors/otan.md (actor.md.j2)"
+        " and the file docs/actors/otan/index.html"
+    )
 
 
 def test_redirects_are_written_and_removed_with_the_other_generated_files(project: Callable[..., Project]) -> None:

@@ -1,9 +1,12 @@
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from demarche.cli import main
 from demarche.link import link
 from demarche.pipeline import Project, check, generate_pages
-from demarche.render import paginate
+from demarche.plan import Context, File, PathClash, check_outputs, page, paginate
 from demarche.text import QuoteMark, body_markdown, md
 from demarche.write import write_pages
 
@@ -24,9 +27,9 @@ def test_body_shows_html_as_text_and_marks_quotes() -> None:
 
 
 def test_paginate_splits_long_lists() -> None:
-    pages = paginate(list(range(250)), "actors/x.md", "actors/x/statements", size=100)
-    assert [len(p.items) for p in pages] == [100, 100, 50]
-    assert pages[0].docs == ("actors/x.md", "actors/x/statements/page-2.md", "actors/x/statements/page-3.md")
+    pages = paginate(list(range(250)), "actors/x.md", "statements", lambda links, n: n, size=100)
+    assert [len(p.items) for _, p in pages] == [100, 100, 50]
+    assert [doc for doc, _ in pages] == ["actors/x.md", "actors/x/statements/page-2.md", "actors/x/statements/page-3.md"]
 
 
 def test_link_builds_backlinks(project: Callable[..., Project]) -> None:
@@ -53,7 +56,33 @@ def test_generation_is_deterministic_and_writes_only_changes(project: Callable[.
     _, first, _ = generate_pages(p)
     _, second, _ = generate_pages(p)
     assert first == second
-    report = write_pages(p.docs, dict(first))
+    report = write_pages(p.docs, first)
     assert len(report.written) == len(first)
-    again = write_pages(p.docs, dict(second))
+    again = write_pages(p.docs, second)
     assert again.written == () and again.unchanged == len(first)
+
+
+def test_two_outputs_in_one_place_are_refused_naming_both() -> None:
+    """check refuses the ids that would collide (an actor 'index'); the plan refuses any collision left, naming both."""
+    actor, index = page("actors/index.md", "actor.md.j2", Context()), page("actors/index.md", "actors_index.md.j2", Context())
+    with pytest.raises(PathClash) as same_doc:
+        check_outputs([actor, index], [])
+    assert str(same_doc.value) == (
+        "two outputs would be written to docs/actors/index.md:"
+        " the page docs/actors/index.md (actor.md.j2) and the page docs/actors/index.md (actors_index.md.j2)"
+    )
+    with pytest.raises(PathClash) as same_url:
+        check_outputs([page("actors/otan.md", "actor.md.j2", Context())], [File("actors/otan/index.html", b"")])
+    assert str(same_url.value) == (
+        "two outputs would be published at /actors/otan/:"
+        " the page docs/actors/otan.md (actor.md.j2) and the file docs/actors/otan/index.html"
+    )
+
+
+def test_an_id_that_would_collide_with_a_section_page_writes_nothing(
+    project: Callable[..., Project], capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = project({"sources/actors/index.md": "---\nname: Index\nkind: media\n---\n"})
+    assert main(["--root", str(p.root), "generate"]) == 1
+    assert "'index' cannot be an id" in capsys.readouterr().err
+    assert not (p.docs / "actors").exists()

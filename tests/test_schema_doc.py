@@ -12,7 +12,7 @@ import yaml
 
 from demarche.pipeline import Project, build, generate_pages
 from demarche.schema import KINDS, NESTED, Field
-from demarche.schema_doc import DOC
+from demarche.urls import FIELD_REFERENCE as DOC
 from tests.conftest import MINIMAL, make_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,5 +99,5 @@ def test_its_examples_stay_out_of_the_search(site: Path) -> None:
 
 def test_the_page_is_generated_with_the_other_pages(project: Callable[..., Project]) -> None:
     _, pages, _ = generate_pages(project())
-    assert pages[DOC].startswith('---\ntitle: "Field reference"\ngenerated: true\n')
+    assert pages[DOC].startswith(b'---\ntitle: "Field reference"\ngenerated: true\n')
     assert "/docs/reference/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()

@@ -16,10 +16,10 @@ from posixpath import normpath
 import pytest
 from bench.generate import Generator, Shape
 
-from demarche import render
+from demarche import record_pages
 from demarche.ledger import LEDGER, gone, read_ledger, served_urls, urls_of, write_ledger
 from demarche.pipeline import Project, build, check, generate_pages
-from demarche.render import STATEMENTS_PAGE_SIZE
+from demarche.record_pages import STATEMENTS_PAGE_SIZE
 from demarche.urls import site_url
 from demarche.validate import statement_anchor
 from tests.conftest import make_project
@@ -167,7 +167,7 @@ def test_a_short_list_split_in_pages_of_two(
     project: Callable[..., Project], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The same rules on five statements, two to a page, built by MkDocs (strict: a link to a missing anchor fails it)."""
-    monkeypatch.setattr(render, "STATEMENTS_PAGE_SIZE", 2)
+    monkeypatch.setattr(record_pages, "STATEMENTS_PAGE_SIZE", 2)
     p = project({"sources/texts/2021/lavrov-osce.md": SMALL, "sources/actors/sergei-lavrov.md": SPEAKER})
     _, pages, _ = generate_pages(p)
     page, page_2, page_3 = (pages[f"sources/lavrov-osce{d}.md"] for d in ("", "/statements/page-2", "/statements/page-3"))

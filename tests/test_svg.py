@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from demarche import svg
+from demarche import svg, urls
 from demarche.link import Graph, link
 from demarche.pipeline import Project, build, check
 from tests.conftest import make_project
@@ -61,7 +61,7 @@ def crowd(speakers: int, days: int = 1, demand_of: int = 1) -> dict[str, str | b
     ],
 )
 def test_href_is_relative_to_the_published_directory(page: str, target: str, anchor: str, expected: str) -> None:
-    assert svg.href(page, target, anchor) == expected
+    assert urls.href(page, target, anchor) == expected
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from demarche.text import human_date
-from demarche.urls import doc_path, site_url
+from demarche.urls import SiteInfo, doc_path, permalink
 
 if TYPE_CHECKING:
     from demarche.link import Graph
     from demarche.records import Actor, Source, Statement
-    from demarche.render import SiteInfo
 
 _TEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -42,14 +41,9 @@ class Citation:
     statements: Mapping[str, str] = field(default_factory=dict)  # statement id -> how to cite it
 
 
-def page_url(site: SiteInfo, doc: str, anchor: str = "") -> str:
-    base = site.url or "/"
-    return base + site_url(doc) + (f"#{anchor}" if anchor else "")
-
-
 def source_citation(source: Source, graph: Graph, site: SiteInfo) -> Citation:
     """The citation of a source and of each of its statements."""
-    url = page_url(site, doc_path("source", source.id))
+    url = permalink(site, doc_path("source", source.id))
     text = f"{_work(source, graph)}. {site.name} archive, {url}. {_access(source)}"
     statements = {st.id: statement_citation(st, source, graph, site) for st in source.statements}
     return Citation(text, _bibtex(source, graph, url), statements)
@@ -58,7 +52,7 @@ def source_citation(source: Source, graph: Graph, site: SiteInfo) -> Citation:
 def statement_citation(statement: Statement, source: Source, graph: Graph, site: SiteInfo) -> str:
     who = ", ".join(p for p in (graph.actors[statement.speaker].name, statement.occasion, human_date(statement.date)) if p)
     verb = "reported in" if statement.reported else "quoted in"
-    url = page_url(site, doc_path("source", source.id), statement.id)
+    url = permalink(site, doc_path("source", source.id), statement.id)
     return f"{who}, {verb} {_work(source, graph)}. {site.name} archive, {url}. {_access(source)}"
 
 

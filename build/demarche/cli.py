@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 
 from demarche.pipeline import Project, build, check, generate, os_error_message
+from demarche.plan import PathClash
 from demarche.problems import ContentError, format_problems, has_errors
 from demarche.publish import PublishError
 from demarche.scaffold import add_new_command, new_record
@@ -80,6 +81,10 @@ def _main(argv: list[str] | None) -> int:
             return urls_command(project, args.update)
     except ContentError as exc:
         print(format_problems(exc.problems, "text"), file=sys.stderr)
+        print("nothing was written: the previous pages and site are as they were", file=sys.stderr)
+        return 1
+    except PathClash as exc:
+        print(f"demarche: {exc}", file=sys.stderr)
         print("nothing was written: the previous pages and site are as they were", file=sys.stderr)
         return 1
     except (WriteError, PublishError) as exc:

@@ -12,33 +12,18 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from demarche.cite import page_url
 from demarche.link import Graph, Said
+from demarche.plan import File, text_file
 from demarche.records import Actor, Source
 from demarche.svg import parse_date, shorten
 from demarche.text import human_date
-from demarche.urls import doc_path
-
-if TYPE_CHECKING:
-    from demarche.render import Renderer, SiteInfo
+from demarche.urls import FEEDS_SITEMAP, SITE_FEED, SiteInfo, actor_feed_doc, doc_path, file_url, index_doc, permalink
 
 ATOM = "http://www.w3.org/2005/Atom"
-SITE_FEED = "feed.xml"
-ACTOR_FEEDS = "feeds/actors"
 ENTRIES = 50  # entries in one feed: the newest
 TITLE_QUOTE = 110  # characters of a quote in an entry's title
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def actor_feed_path(actor_id: str) -> str:
-    return f"{ACTOR_FEEDS}/{actor_id}.xml"
-
-
-def file_url(site: SiteInfo, path: str) -> str:
-    """The address of a file MkDocs copies as it is (not a page): site_url + its path in docs/."""
-    return (site.url or "/") + path
 
 
 @dataclass(frozen=True)
@@ -63,18 +48,11 @@ class Feed:
     entries: tuple[Entry, ...]
 
 
-def add_file(r: Renderer, path: str, text: str) -> None:
-    """Add a non-Markdown file to the generated output; MkDocs copies it into the site as it is."""
-    if path in r.pages:
-        raise ValueError(f"two pages would be written to docs/{path}")
-    r.pages[path] = text
-
-
-def render_feeds(r: Renderer) -> None:
-    add_file(r, SITE_FEED, atom(sources_feed(r.graph, r.site)))
-    for actor in r.graph.archive.actors:
-        add_file(r, actor_feed_path(actor.id), atom(actor_feed(r.graph, r.site, actor)))
-    add_file(r, f"{ACTOR_FEEDS}/sitemap.xml", feeds_sitemap(r.graph, r.site))
+def feed_files(graph: Graph, site: SiteInfo) -> list[File]:
+    """The archive's feed, each actor's, and the sitemap beside the actors' feeds."""
+    files = [text_file(SITE_FEED, atom(sources_feed(graph, site)))]
+    files += [text_file(actor_feed_doc(a.id), atom(actor_feed(graph, site, a))) for a in graph.archive.actors]
+    return [*files, text_file(FEEDS_SITEMAP, feeds_sitemap(graph, site))]
 
 
 def feeds_sitemap(graph: Graph, site: SiteInfo) -> str:
@@ -86,7 +64,7 @@ def feeds_sitemap(graph: Graph, site: SiteInfo) -> str:
     """
     root = ET.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
     for actor in sorted(graph.archive.actors, key=lambda a: a.id):
-        ET.SubElement(ET.SubElement(root, "url"), "loc").text = file_url(site, actor_feed_path(actor.id))
+        ET.SubElement(ET.SubElement(root, "url"), "loc").text = file_url(site, actor_feed_doc(actor.id))
     return _xml(root)
 
 
@@ -100,20 +78,19 @@ def _archive_updated(graph: Graph) -> str:
 
 
 def sources_feed(graph: Graph, site: SiteInfo) -> Feed:
-    newest = sorted(graph.archive.sources, key=lambda s: (s.date, s.id), reverse=True)[:ENTRIES]
     return Feed(
         id=file_url(site, SITE_FEED),
         title=f"{site.name}: new sources",
         subtitle="The newest source texts in the archive, with the statements quoted from them.",
-        page=page_url(site, "sources/index.md"),
+        page=permalink(site, index_doc("source")),
         updated=_archive_updated(graph),
         author=site.name,
-        entries=tuple(_source_entry(graph, site, s) for s in newest),
+        entries=tuple(_source_entry(graph, site, s) for s in graph.newest[:ENTRIES]),
     )
 
 
 def _source_entry(graph: Graph, site: SiteInfo, source: Source) -> Entry:
-    url = page_url(site, doc_path("source", source.id))
+    url = permalink(site, doc_path("source", source.id))
     about = ", ".join(p for p in (source.kind, source.publisher or "", human_date(source.date)) if p)
     said = len(graph.in_source.get(source.id, []))
     summary = (source.summary + " " if source.summary else "") + f"({about}; {said} statement{'s' if said != 1 else ''})"
@@ -122,12 +99,12 @@ def _source_entry(graph: Graph, site: SiteInfo, source: Source) -> Entry:
 
 
 def actor_feed(graph: Graph, site: SiteInfo, actor: Actor) -> Feed:
-    said = sorted(graph.said_by.get(actor.id, []), key=lambda s: s.key, reverse=True)[:ENTRIES]
+    said = graph.said_by.get(actor.id, [])[::-1][:ENTRIES]  # said_by is in date order
     return Feed(
-        id=file_url(site, actor_feed_path(actor.id)),
+        id=file_url(site, actor_feed_doc(actor.id)),
         title=f"{site.name}: statements by {actor.name}",
         subtitle=f"The newest statements by {actor.name} in the archive, each in its source's exact words.",
-        page=page_url(site, doc_path("actor", actor.id)),
+        page=permalink(site, doc_path("actor", actor.id)),
         updated=timestamp(said[0].statement.date) if said else _archive_updated(graph),
         author=site.name,
         entries=tuple(_statement_entry(site, s) for s in said),
@@ -136,7 +113,7 @@ def actor_feed(graph: Graph, site: SiteInfo, actor: Actor) -> Feed:
 
 def _statement_entry(site: SiteInfo, said: Said) -> Entry:
     st = said.statement
-    url = page_url(site, doc_path("source", said.source.id), st.id)
+    url = permalink(site, doc_path("source", said.source.id), st.id)
     reported = " (reported: the source's paraphrase)" if st.reported else ""
     where = f"{said.source.title}, {human_date(said.source.date)}"
     summary = f"“{' '.join(st.quote.split())}”{reported} — {said.speaker.name}, {human_date(st.date)}. In {where}."

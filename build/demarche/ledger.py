@@ -17,7 +17,7 @@ from demarche.link import Graph
 from demarche.pipeline import Project, generate_pages
 from demarche.problems import Problem, format_problems
 from demarche.redirects import redirects
-from demarche.urls import FOLDERS, doc_path, site_url
+from demarche.urls import doc_path, is_continuation, published_url, record_at
 from demarche.write import read_manifest
 
 LEDGER = "urls.txt"
@@ -25,7 +25,6 @@ HEADER = (
     "# Every URL the site has published: each must keep working (tests/test_url_ledger.py checks it).\n"
     "# `make urls` adds the new ones after a content change. See docs/methodology.md, 'Links that last'.\n"
 )
-_SUB_PAGE = re.compile(r"/page-\d+\.md$")
 _ID_ATTR = re.compile(r'<[a-zA-Z][^<>]*?\sid="([^"]+)"')  # on an element: content never holds a raw '<' (render escapes it)
 
 
@@ -43,14 +42,16 @@ def served_urls(project: Project) -> Served:
 
 
 def hand_written_pages(docs: Path, generated: Iterable[str]) -> list[str]:
+    """The docs pages that the build did not generate."""
     skip = read_manifest(docs) | set(generated)
     found = (p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
     return sorted(doc for doc in found if doc not in skip)
 
 
-def urls_of(graph: Graph, pages: Mapping[str, str], hand_written: Iterable[str]) -> Served:
-    anchors = {_url(doc): set(_ID_ATTR.findall(text)) for doc, text in pages.items() if doc.endswith(".md")}
-    published = {_url(doc) for doc in [*pages, *hand_written] if doc.endswith(".md") and not _SUB_PAGE.search(doc)}
+def urls_of(graph: Graph, pages: Mapping[str, str | bytes], hand_written: Iterable[str]) -> Served:
+    """What the generated files (docs path -> content) and the hand-written pages serve."""
+    anchors = {_url(doc): set(_ID_ATTR.findall(_text(content))) for doc, content in pages.items() if doc.endswith(".md")}
+    published = {_url(doc) for doc in [*pages, *hand_written] if doc.endswith(".md") and not is_continuation(doc)}
     for source in graph.archive.sources:
         page = _url(doc_path("source", source.id))
         published.update(f"{page}#{st.id}" for st in source.statements if st.id in anchors[page])
@@ -66,12 +67,12 @@ def urls_of(graph: Graph, pages: Mapping[str, str], hand_written: Iterable[str])
 
 
 def _url(doc: str) -> str:
-    """The site-relative URL of a docs file: actors/nato.md -> /actors/nato/, actors/old/index.html -> /actors/old/."""
-    if doc.endswith(".md"):
-        return "/" + site_url(doc)
-    if doc == "index.html" or doc.endswith("/index.html"):
-        return "/" + doc[: -len("index.html")]
-    return "/" + doc
+    """The URL of a docs file as the ledger lists it: actors/nato.md -> /actors/nato/, actors/old/index.html -> /actors/old/."""
+    return "/" + published_url(doc)
+
+
+def _text(content: str | bytes) -> str:
+    return content if isinstance(content, str) else content.decode("utf-8")
 
 
 def read_ledger(path: Path) -> list[tuple[int, str]]:
@@ -100,10 +101,9 @@ def _how_to_keep(url: str, served: Served, name: str) -> str:
     if anchor and page in served.served:
         where = served.source_files.get(page, "its source's file")
         return f"its statement's anchor changed: add 'id: {anchor}' to that statement in {where}"
-    parts = page.strip("/").split("/")
-    kinds = {folder: kind for kind, folder in FOLDERS.items()}
-    if len(parts) == 2 and parts[0] in kinds:
-        kind, old = kinds[parts[0]], parts[1]
+    record = record_at(page.lstrip("/"))
+    if record:
+        kind, old = record
         return (
             f"if the {kind} was renamed, add '{old}' to the former_ids of its new record in sources/; "
             f"if it was removed on purpose, delete the line from {name}"

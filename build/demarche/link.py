@@ -1,12 +1,18 @@
-"""Stage 3, link: resolve ids into one graph that templates can read without computing anything."""
+"""Stage 3, link: resolve ids into one graph, with every backlink, grouping and count the later stages show.
+
+Each is computed here once: statements by speaker, source and demand (and by role), sources newest
+first, mentions, co-occurrence, and the anchors a statement keeps from its speaker's former ids.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from demarche.mentions import build_index
 from demarche.records import Actor, Agreement, Archive, Demand, Source, Statement
+from demarche.validate import statement_anchor
 
 ROLES = ("made", "supported", "rejected")
 CO_OCCURRING_MAX = 12
@@ -35,12 +41,17 @@ class Position:
 
 @dataclass(frozen=True)
 class Stance:
-    """An actor's stance on one demand, counted over its statements."""
+    """Statements on one demand by role, each in date order: one actor's (Graph.stances) or everyone's (Graph.on_demand)."""
 
     demand: Demand
-    made: int = 0
-    supported: int = 0
-    rejected: int = 0
+    made: tuple[Said, ...] = ()
+    supported: tuple[Said, ...] = ()
+    rejected: tuple[Said, ...] = ()
+
+    def said(self, role: str) -> tuple[Said, ...]:
+        """The statements of one role (made, supported or rejected)."""
+        said: tuple[Said, ...] = getattr(self, role)
+        return said
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,7 @@ class Graph:
     demands: dict[str, Demand]
     sources: dict[str, Source]
     timeline: list[Said] = field(default_factory=list)
+    newest: list[Source] = field(default_factory=list)  # sources, newest first
     said_by: dict[str, list[Said]] = field(default_factory=dict)
     in_source: dict[str, list[Said]] = field(default_factory=dict)
     positions: dict[str, list[Position]] = field(default_factory=dict)  # demand id -> positions by date
@@ -68,13 +80,18 @@ class Graph:
     )  # "actor:x" / "agreement:x" / "demand:x" -> sources, newest first
     demands_by: dict[str, list[Demand]] = field(default_factory=dict)  # demands its record names it in `by`, or that it made
     demands_of: dict[str, list[Demand]] = field(default_factory=dict)
-    stances: dict[str, list[Stance]] = field(default_factory=dict)  # actor id -> its stances on demands
+    stances: dict[str, dict[str, Stance]] = field(default_factory=dict)  # actor id -> demand id -> its stance, by title
+    on_demand: dict[str, Stance] = field(default_factory=dict)  # every demand's id -> every statement on it, by role
     invoked: dict[str, list[tuple[Agreement, int]]] = field(default_factory=dict)  # actor id -> agreements its statements cite
     appears_with: dict[str, list[tuple[Actor, int]]] = field(default_factory=dict)
     demand_agreements: dict[str, list[Agreement]] = field(default_factory=dict)
     agreement_demands: dict[str, list[Demand]] = field(default_factory=dict)
     related: dict[str, list[Demand]] = field(default_factory=dict)
+    parts: dict[str, list[Actor]] = field(default_factory=dict)  # actor id -> the actors `part_of` it
     former: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> former id -> current id
+    former_anchors: dict[str, dict[str, tuple[str, ...]]] = field(
+        default_factory=dict
+    )  # source id -> statement id -> the anchors it had under its speaker's former ids
 
 
 def link(archive: Archive) -> Graph:
@@ -84,11 +101,14 @@ def link(archive: Archive) -> Graph:
         agreements={a.id: a for a in archive.agreements},
         demands={d.id: d for d in archive.demands},
         sources={s.id: s for s in archive.sources},
+        newest=sorted(archive.sources, key=lambda s: (s.date, s.id), reverse=True),
     )
     _link_statements(graph)
     _link_mentions(graph)
     _link_demands(graph)
     _link_former_ids(graph)
+    _link_former_anchors(graph)
+    _link_parts(graph)
     return graph
 
 
@@ -98,35 +118,44 @@ def _link_statements(graph: Graph) -> None:
     graph.timeline = everything
     said_by: dict[str, list[Said]] = defaultdict(list)
     in_source: dict[str, list[Said]] = defaultdict(list)
-    positions: dict[str, list[Position]] = defaultdict(list)
     citations: dict[str, list[Said]] = defaultdict(list)
     for said in everything:
-        st = said.statement
-        said_by[st.speaker].append(said)
+        said_by[said.statement.speaker].append(said)
         in_source[said.source.id].append(said)
-        for role, ids in zip(ROLES, (st.makes, st.supports, st.rejects), strict=True):
-            for demand_id in ids:
-                positions[demand_id].append(Position(said, role))
-        for agreement_id in st.cites:
+        for agreement_id in said.statement.cites:
             citations[agreement_id].append(said)
+    positions = _positions(everything)
     graph.said_by, graph.in_source, graph.positions, graph.citations = said_by, in_source, positions, citations
+    graph.on_demand = {d.id: _stance(d, positions.get(d.id, [])) for d in graph.archive.demands}
     for actor_id, items in said_by.items():
         graph.stances[actor_id] = _stances(graph, items)
         counts = Counter(a for said in items for a in said.statement.cites)
         graph.invoked[actor_id] = [(graph.agreements[a], n) for a, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _stances(graph: Graph, items: list[Said]) -> list[Stance]:
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for said in items:
-        st = said.statement
+def _positions(said: Iterable[Said]) -> dict[str, list[Position]]:
+    """Demand id -> the positions the statements take on it, in the statements' order."""
+    positions: dict[str, list[Position]] = defaultdict(list)
+    for s in said:
+        st = s.statement
         for role, ids in zip(ROLES, (st.makes, st.supports, st.rejects), strict=True):
             for demand_id in ids:
-                counts[demand_id][role] += 1
-    return [
-        Stance(graph.demands[d], made=c["made"], supported=c["supported"], rejected=c["rejected"])
-        for d, c in sorted(counts.items(), key=lambda kv: graph.demands[kv[0]].title.casefold())
-    ]
+                positions[demand_id].append(Position(s, role))
+    return positions
+
+
+def _stance(demand: Demand, positions: list[Position]) -> Stance:
+    by_role: dict[str, list[Said]] = {role: [] for role in ROLES}
+    for position in positions:
+        by_role[position.role].append(position.said)
+    return Stance(demand, *(tuple(by_role[role]) for role in ROLES))
+
+
+def _stances(graph: Graph, items: list[Said]) -> dict[str, Stance]:
+    """An actor's stances, by the demands' titles, from its statements in date order."""
+    positions = _positions(items)
+    ordered = sorted(positions, key=lambda d: graph.demands[d].title.casefold())
+    return {d: _stance(graph.demands[d], positions[d]) for d in ordered}
 
 
 def _link_mentions(graph: Graph) -> None:
@@ -136,7 +165,7 @@ def _link_mentions(graph: Graph) -> None:
     )
     sources_of: dict[str, list[Source]] = defaultdict(list)
     pair_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for source in sorted(graph.archive.sources, key=lambda s: (s.date, s.id), reverse=True):
+    for source in graph.newest:
         found = index.find(source.title + "\n" + source.body)
         actor_ids = {k.split(":", 1)[1] for k in found if k.startswith("actor:")} | set(source.actors)
         agreement_ids = {k.split(":", 1)[1] for k in found if k.startswith("agreement:")} | set(source.agreements)
@@ -209,3 +238,30 @@ def _link_former_ids(graph: Graph) -> None:
     ):
         graph.former[kind] = {old: r.id for r in records for old in r.former_ids}
     graph.former["source"] = {old: s.id for s in graph.archive.sources for old in s.former_ids}
+
+
+def _link_parts(graph: Graph) -> None:
+    for actor in graph.archive.actors:
+        if actor.part_of:
+            graph.parts.setdefault(actor.part_of, []).append(actor)
+
+
+def _link_former_anchors(graph: Graph) -> None:
+    """The anchors each statement had under its speaker's former ids, so links to them keep working.
+
+    Only a derived anchor depends on the speaker (a given id never does), and one that another
+    statement of the source holds now is left to it.
+    """
+    for source in graph.archive.sources:
+        taken = {st.id for st in source.statements}
+        found: dict[str, tuple[str, ...]] = {}
+        for st in source.statements:
+            if st.id != statement_anchor(st.speaker, st.quote):
+                continue
+            olds = [statement_anchor(old, st.quote) for old in graph.actors[st.speaker].former_ids]
+            fresh = tuple(dict.fromkeys(a for a in olds if a not in taken))
+            taken.update(fresh)
+            if fresh:
+                found[st.id] = fresh
+        if found:
+            graph.former_anchors[source.id] = found

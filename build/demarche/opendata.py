@@ -12,21 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from demarche.cite import page_url
-from demarche.feeds import add_file, file_url
 from demarche.link import Graph
+from demarche.plan import File, text_file
 from demarche.records import Actor, Agreement, Demand, Source, Statement
 from demarche.schema import ID_MAX, ID_PATTERN, KINDS, NESTED, Field
-from demarche.urls import doc_path
+from demarche.urls import ARCHIVE_DATA, ARCHIVE_SCHEMA, STATEMENTS_DATA, SiteInfo, doc_path, file_url, permalink
 
-if TYPE_CHECKING:
-    from demarche.render import Renderer, SiteInfo
-
-ARCHIVE = "data/archive.json"
-SCHEMA = "data/archive.schema.json"
-STATEMENTS = "data/statements.csv"
 FORMAT = "demarche-archive/1"
 ATTRIBUTES = {"from": "start"}  # front-matter names that are not the record's attribute names
 LIST_SEPARATOR = "; "
@@ -52,10 +45,12 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
-def render_open_data(r: Renderer) -> None:
-    add_file(r, ARCHIVE, _dump(archive_data(r.graph, r.site), compact=True))
-    add_file(r, SCHEMA, _dump(json_schema(r.site), compact=False))
-    add_file(r, STATEMENTS, statements_csv(r.graph, r.site))
+def open_data_files(graph: Graph, site: SiteInfo) -> list[File]:
+    return [
+        text_file(ARCHIVE_DATA, _dump(archive_data(graph, site), compact=True)),
+        text_file(ARCHIVE_SCHEMA, _dump(json_schema(site), compact=False)),
+        text_file(STATEMENTS_DATA, statements_csv(graph, site)),
+    ]
 
 
 def _dump(data: Any, compact: bool) -> str:
@@ -92,7 +87,7 @@ def _fields(fields: tuple[Field, ...], record: object) -> dict[str, Any]:
 
 def _record(site: SiteInfo, kind: str, record: Actor | Agreement | Demand) -> dict[str, Any]:
     fields = _fields(KINDS[kind].fields, record)
-    return {"id": record.id, "permalink": page_url(site, doc_path(kind, record.id)), **fields, "description": record.body}
+    return {"id": record.id, "permalink": permalink(site, doc_path(kind, record.id)), **fields, "description": record.body}
 
 
 def _source(graph: Graph, site: SiteInfo, source: Source) -> dict[str, Any]:
@@ -104,13 +99,13 @@ def _source(graph: Graph, site: SiteInfo, source: Source) -> dict[str, Any]:
         "agreements": [a.id for a in found.agreements],
         "demands": [d.id for d in found.demands],
     }
-    permalink = page_url(site, doc_path("source", source.id))
-    return {"id": source.id, "permalink": permalink, **fields, "mentions": mentions, "text": source.body}
+    url = permalink(site, doc_path("source", source.id))
+    return {"id": source.id, "permalink": url, **fields, "mentions": mentions, "text": source.body}
 
 
 def _statement(site: SiteInfo, source: Source, statement: Statement) -> dict[str, Any]:
     fields = _fields(NESTED["statements"], statement)
-    return {**fields, "permalink": page_url(site, doc_path("source", source.id), statement.id)}
+    return {**fields, "permalink": permalink(site, doc_path("source", source.id), statement.id)}
 
 
 # -- its JSON Schema -----------------------------------------------------------------------------
@@ -191,7 +186,7 @@ def json_schema(site: SiteInfo) -> dict[str, Any]:
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": file_url(site, SCHEMA),
+        "$id": file_url(site, ARCHIVE_SCHEMA),
         "title": "Demarche archive",
         "description": "Every record of a Demarche archive: sources with their statements, actors, agreements and demands.",
         **_object((), top),
@@ -236,7 +231,7 @@ def statements_csv(graph: Graph, site: SiteInfo) -> str:
             "source_date": source.date,
             "publisher": source.publisher or "",
             "statement": st.id,
-            "permalink": page_url(site, doc_path("source", source.id), st.id),
+            "permalink": permalink(site, doc_path("source", source.id), st.id),
         }
         writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
     return out.getvalue()

@@ -1,4 +1,4 @@
-"""The pipeline, stage by stage: load -> validate -> link -> render -> write -> publish."""
+"""The pipeline, stage by stage: load -> validate -> link -> plan -> render -> write -> publish."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import hashlib
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
@@ -19,17 +19,21 @@ from typing import TYPE_CHECKING, Any
 
 from mkdocs.utils.yaml import yaml_load
 
-from demarche.feeds import render_feeds
+from demarche.feeds import feed_files
+from demarche.index_pages import index_pages
 from demarche.link import Graph, link
 from demarche.load import load_archive
-from demarche.opendata import render_open_data
+from demarche.opendata import open_data_files
+from demarche.plan import File, Page, check_outputs
 from demarche.problems import ContentError, Problem, has_errors
 from demarche.publish import publish
+from demarche.record_pages import record_pages
 from demarche.records import Archive
-from demarche.redirects import render_redirects
-from demarche.render import Renderer, SiteInfo, render_site
-from demarche.schema_doc import render_field_reference
+from demarche.redirects import redirect_files
+from demarche.render import render_pages
+from demarche.schema_doc import field_reference_file
 from demarche.svg import parse_date
+from demarche.urls import SiteInfo
 from demarche.validate import validate
 from demarche.write import WriteReport, naming, remove_temporary_files, replace_file, undo, write_pages
 
@@ -86,18 +90,27 @@ def check(project: Project) -> tuple[Archive, list[Problem]]:
     return archive, sorted(problems + found)
 
 
-def generate_pages(project: Project) -> tuple[Graph, dict[str, str], list[Problem]]:
+def generate_pages(project: Project) -> tuple[Graph, dict[str, str | bytes], list[Problem]]:
+    """Check, link, plan and render: every generated file by docs path (pages as text, other files as bytes)."""
     archive, problems = check(project)
     if has_errors(problems):
         raise ContentError(problems)
     graph = link(archive)
-    pages = render_site(graph, project.templates, project.site_info(), extras=extra_renderers())
-    return graph, pages, problems
+    pages, files = plan_site(graph, project.site_info())
+    return graph, outputs(render_pages(pages, project.templates), files), problems
 
 
-def extra_renderers() -> list[Callable[[Renderer], None]]:
-    """Renderers beyond the record pages (field reference, redirects, feeds, open data): each adds pages."""
-    return [render_field_reference, render_redirects, render_feeds, render_open_data]
+def plan_site(graph: Graph, site: SiteInfo) -> tuple[list[Page], list[File]]:
+    """Every output of the site: the pages to render and the other files, refused if two would stand in one place."""
+    pages = [*record_pages(graph, site), *index_pages(graph, site)]
+    files = [field_reference_file(), *redirect_files(graph, site), *feed_files(graph, site), *open_data_files(graph, site)]
+    check_outputs(pages, files)
+    return pages, files
+
+
+def outputs(rendered: dict[str, str], files: list[File]) -> dict[str, str | bytes]:
+    """The rendered pages and the other files together, as the write stage takes them."""
+    return {**rendered, **{f.doc: f.data for f in files}}
 
 
 def generate(project: Project) -> WriteReport:
@@ -272,4 +285,4 @@ def _shown(path: object, root: Path) -> str:
         return str(full)
 
 
-__all__ = ["Project", "Renderer", "build", "build_lock", "check", "generate", "generate_pages"]
+__all__ = ["Project", "build", "build_lock", "check", "generate", "generate_pages", "plan_site"]

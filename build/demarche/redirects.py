@@ -6,23 +6,19 @@ JavaScript (a meta refresh and a visible link); a small script of the build's ow
 content, carries the #fragment along, so /sources/old/#statement lands on the statement.
 
 A statement's derived anchor begins with its speaker's id, so when a speaker is renamed the
-source page also carries the anchors the statement had under the speaker's former ids.
+source page also carries the anchors the statement had under the speaker's former ids (the link
+stage works them out: Graph.former_anchors).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from demarche.link import Graph
+from demarche.plan import File, text_file
 from demarche.text import attr
-from demarche.urls import FOLDERS, doc_path, site_url
-from demarche.validate import statement_anchor
-
-if TYPE_CHECKING:
-    from demarche.link import Graph
-    from demarche.records import Source
-    from demarche.render import Renderer
+from demarche.urls import FOLDERS, SiteInfo, doc_path, href, permalink, published_url, redirect_doc
 
 
 @dataclass(frozen=True)
@@ -34,12 +30,12 @@ class Redirect:
     @property
     def doc(self) -> str:
         """The docs path of the redirect page."""
-        return f"{FOLDERS[self.kind]}/{self.old}/index.html"
+        return redirect_doc(self.kind, self.old)
 
     @property
     def url(self) -> str:
         """The site URL it is published at, relative to the site root."""
-        return f"{FOLDERS[self.kind]}/{self.old}/"
+        return published_url(self.doc)
 
     @property
     def target(self) -> str:
@@ -51,21 +47,15 @@ def redirects(graph: Graph) -> list[Redirect]:
     return [Redirect(kind, old, new) for kind in FOLDERS for old, new in sorted(graph.former.get(kind, {}).items())]
 
 
-def render_redirects(r: Renderer) -> None:
-    """Add a redirect page for every former id; refuse one that would stand where a page is published."""
-    published = {site_url(doc) for doc in r.pages if doc.endswith(".md")}
-    for redirect in redirects(r.graph):
-        if redirect.url in published or redirect.doc in r.pages:
-            raise ValueError(
-                f"the redirect from former {redirect.kind} id '{redirect.old}' would replace the page /{redirect.url}"
-            )
-        r.pages[redirect.doc] = redirect_page(redirect, _label(r.graph, redirect), r.site.url)
+def redirect_files(graph: Graph, site: SiteInfo) -> list[File]:
+    """A redirect page for every former id (the pipeline refuses one that would stand where a page is published)."""
+    return [text_file(r.doc, redirect_page(r, _label(graph, r), site)) for r in redirects(graph)]
 
 
-def redirect_page(redirect: Redirect, label: str, base_url: str) -> str:
+def redirect_page(redirect: Redirect, label: str, site: SiteInfo) -> str:
     """The HTML of one redirect; the canonical link is absolute when the site's address is known."""
-    relative = f"../{redirect.new}/"
-    canonical = base_url + site_url(redirect.target) if base_url else relative
+    relative = href(redirect.doc, redirect.target)
+    canonical = permalink(site, redirect.target) if site.url else relative
     script_target = json.dumps(relative).replace("<", "\\u003c")
     return f"""<!doctype html>
 <html lang="en">
@@ -92,18 +82,3 @@ def _label(graph: Graph, redirect: Redirect) -> str:
     if redirect.kind == "agreement":
         return graph.agreements[redirect.new].title
     return graph.demands[redirect.new].title
-
-
-def former_anchors(source: Source, graph: Graph) -> dict[str, tuple[str, ...]]:
-    """Statement id -> the anchors it had under its speaker's former ids (given ids never depend on the speaker)."""
-    taken = {st.id for st in source.statements}
-    found: dict[str, tuple[str, ...]] = {}
-    for st in source.statements:
-        if st.id != statement_anchor(st.speaker, st.quote):
-            continue
-        olds = [statement_anchor(old, st.quote) for old in graph.actors[st.speaker].former_ids]
-        fresh = tuple(dict.fromkeys(a for a in olds if a not in taken))
-        taken.update(fresh)
-        if fresh:
-            found[st.id] = fresh
-    return found

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 
-from demarche.render import Renderer
+from demarche.plan import File, text_file
 from demarche.schema import ID_MAX, KINDS, NESTED, Field, Kind
 from demarche.text import attr, md
+from demarche.urls import FIELD_REFERENCE, relative
 
-DOC = "reference/fields.md"
 TITLE = "Field reference"
 _KIND_TITLES = {"source": "Source texts", "actor": "Actors", "agreement": "Agreements", "demand": "Demands"}
 _NESTED_TITLES = {"roles": "Each role", "statements": "Each statement"}
@@ -28,9 +28,10 @@ _VALUES = {
     "wikidata": "a Wikidata item id (Q…)",
     "language": "a language code (en, ru, uk…)",
 }
+_CONTRIBUTING = relative(FIELD_REFERENCE, "contributing.md")  # a hand-written page
 _INTRO = f"""\
 Every field a record may hold, for each kind of record. This page is made from the schema that
-`make check` uses, so it says exactly what the check accepts. [Contributing](../contributing.md)
+`make check` uses, so it says exactly what the check accepts. [Contributing]({_CONTRIBUTING})
 walks through adding a source step by step.
 
 - A record is a Markdown file: its fields between a first line `---` and a closing line `---`,
@@ -43,11 +44,8 @@ walks through adding a source step by step.
 """
 
 
-def render_field_reference(r: Renderer) -> None:
-    """Add the reference page to the generated pages."""
-    if DOC in r.pages:
-        raise ValueError(f"two pages would be written to docs/{DOC}")
-    r.pages[DOC] = field_reference()
+def field_reference_file() -> File:
+    return text_file(FIELD_REFERENCE, field_reference())
 
 
 def field_reference() -> str:

@@ -2,7 +2,7 @@
 
 Every function returns a block of raw HTML wrapped in `<div class="dm-picture" markdown="0">`, so
 Markdown leaves it alone. MkDocs does not rewrite links inside raw HTML, so each link is the final
-relative URL from the page's published address (`href`). Every text goes through `html.escape`.
+relative URL from the page's published address (`urls.href`). Every text goes through `html.escape`.
 Sizes are capped (rows, columns, nodes, bins), so no picture grows with the size of the archive.
 """
 
@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import html
 import math
-import posixpath
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from demarche.link import ROLES, Graph, Position, Said
+from demarche.link import ROLES, Graph, Said, Stance
 from demarche.records import Actor, Agreement, Demand
 from demarche.text import MONTHS, human_date
-from demarche.urls import doc_path, site_url
+from demarche.urls import doc_path, href
 
 WIDTH = 400  # the viewBox width: pictures scale to the page, so text stays about 10px on a 375px phone
 TIMELINE_ROWS = 12  # actors in the timeline picture
@@ -30,14 +29,6 @@ TABLE_ACTORS = 6  # actor columns of the positions table before "More"
 QUOTE_IN_TITLE = 90  # characters of a quote in a tooltip
 CHAR_WIDTH = 6.5  # about the width of a character at font size 12, for spacing labels
 _PIECE = re.compile(r"[^\s-]*-+|[^\s-]+")  # a word, or the part of one up to a hyphen: Intermediate- Range
-
-
-def href(from_doc: str, to_doc: str, anchor: str = "") -> str:
-    """The relative URL from one page's published address to another's: demands/x.md -> ../../actors/nato/."""
-    here = site_url(from_doc) or "."
-    there = site_url(to_doc) or "."
-    rel = posixpath.relpath(there, here)
-    return ("./" if rel == "." else rel + "/") + (f"#{anchor}" if anchor else "")
 
 
 def esc(text: object) -> str:
@@ -179,7 +170,7 @@ def timeline(graph: Graph, page: str) -> str:
     """Statements over time: one row per leading actor, one mark per statement (or per bin when dense)."""
     if not graph.timeline:
         return ""
-    counts = Counter(s.speaker.id for s in graph.timeline)
+    counts = Counter({actor_id: len(said) for actor_id, said in graph.said_by.items()})
     rows = leading(counts, {a: graph.actors[a].name for a in counts}, TIMELINE_ROWS)
     dates = [parse_date(s.statement.date) for s in graph.timeline]
     unit = choose_unit(min(dates), max(dates))
@@ -292,7 +283,7 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 def actor_groups(graph: Graph, actor: Actor) -> list[Group]:
     """What an actor demands, backs and refuses; what is demanded of it; which agreements it invokes."""
-    stances = graph.stances.get(actor.id, [])
+    stances = list(graph.stances.get(actor.id, {}).values())
     made = _unique([d.id for d in graph.demands_by.get(actor.id, [])] + [s.demand.id for s in stances if s.made])
     return [
         Group("Makes", _demand_nodes(graph.demands[d] for d in made), "left", "made"),
@@ -307,10 +298,10 @@ def actor_groups(graph: Graph, actor: Actor) -> list[Group]:
 
 def demand_groups(graph: Graph, demand: Demand) -> list[Group]:
     """Who makes a demand, who backs or refuses it, of whom it is made, and the agreements invoked on it."""
-    positions = graph.positions.get(demand.id, [])
+    stance = graph.on_demand[demand.id]
 
     def speakers(role: str) -> list[str]:
-        return _unique(p.said.speaker.id for p in positions if p.role == role)
+        return _unique(said.speaker.id for said in stance.said(role))
 
     by = _unique([*demand.by, *speakers("made")])
     return [
@@ -407,18 +398,17 @@ def positions_table(graph: Graph, page: str) -> str:
     """One row per demand, one column per leading actor: made / supported / rejected with counts, each a link."""
     if not graph.archive.demands:
         return ""
-    per_actor: Counter[str] = Counter(p.said.speaker.id for ps in graph.positions.values() for p in ps)
+    per_actor = Counter({a: sum(_total(s) for s in stances.values()) for a, stances in graph.stances.items() if stances})
     columns = leading(per_actor, {a: graph.actors[a].name for a in per_actor}, TABLE_ACTORS)
     more = len(per_actor) > len(columns)
     head = "".join(f"<th>{_a(href(page, doc_path('actor', a)), graph.actors[a].name)}</th>" for a in columns)
     rows = []
     for demand in sorted(graph.archive.demands, key=lambda d: d.title.casefold()):
-        positions = graph.positions.get(demand.id, [])
         demand_url = href(page, doc_path("demand", demand.id))
         cells = [_a(demand_url, demand.title)]
-        cells += [_stance(page, [p for p in positions if p.said.speaker.id == a]) for a in columns]
+        cells += [_stance(page, graph.stances.get(a, {}).get(demand.id)) for a in columns]
         if more:
-            others = len({p.said.speaker.id for p in positions} - set(columns))
+            others = len({p.said.speaker.id for p in graph.positions.get(demand.id, [])} - set(columns))
             cells.append(_a(demand_url, f"{others} more") if others else "")
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     note = "Each cell counts the statements in which an actor made, supported or rejected a demand, and links to the first."
@@ -436,11 +426,15 @@ def _a(url: str, text: str) -> str:
     return f'<a href="{esc(url)}">{esc(text)}</a>'
 
 
-def _stance(page: str, positions: Sequence[Position]) -> str:
+def _total(stance: Stance) -> int:
+    return sum(len(stance.said(role)) for role in ROLES)
+
+
+def _stance(page: str, stance: Stance | None) -> str:
     """An actor's positions on one demand: "made 2 · rejected 1", each linking to the first statement of its kind."""
     parts = []
     for role in ROLES:
-        said = [p.said for p in positions if p.role == role]
+        said = stance.said(role) if stance else ()
         if said:
             parts.append(_a(_said_href(page, said[0]), f"{role} {len(said)}"))
     return " · ".join(parts)

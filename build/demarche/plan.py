@@ -1,0 +1,213 @@
+"""Stage 4, plan: every output of the site as frozen data, before anything is rendered.
+
+A `Page` is a docs page its template renders from its context alone; a `File` is any other output
+(feeds, open data, redirects, the field reference) with its bytes. A context holds everything its
+page shows, ready to print: lists grouped, sorted, counted and numbered, links relative to the page.
+Contexts hold only plain values (strings, numbers, tuples, frozen records), so they compare and hash:
+with the same templates, two builds show the same page exactly when its contexts are equal.
+
+The pages themselves are planned in record_pages.py and index_pages.py, the files by the modules that
+make them (feeds, opendata, redirects, schema_doc); this module holds what they share: Page and File,
+links and list items, and the splitting of long lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from demarche.link import Position, Said
+from demarche.records import Actor, Agreement, Demand, Source
+from demarche.urls import continuation_doc, doc_path, published_file, published_url, relative, site_url
+
+PAGE_SIZE = 100  # items on one page of a long list
+
+T = TypeVar("T")
+X = TypeVar("X")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What one page shows; each page kind's context is a frozen dataclass deriving from this one."""
+
+
+@dataclass(frozen=True)
+class Page:
+    doc: str  # where it is written in docs/
+    url: str  # where it is published, relative to the site root
+    template: str
+    context: Context
+
+
+def page(doc: str, template: str, context: Context) -> Page:
+    return Page(doc, site_url(doc), template, context)
+
+
+@dataclass(frozen=True)
+class File:
+    doc: str
+    data: bytes
+
+
+def text_file(doc: str, text: str) -> File:
+    return File(doc, text.encode("utf-8"))
+
+
+class PathClash(ValueError):
+    """Two outputs would be written to one place."""
+
+
+def check_outputs(pages: Iterable[Page], files: Iterable[File]) -> None:
+    """Refuse two outputs at one place: the same docs path, or the same file in site/ (actors/x.md is /actors/x/index.html)."""
+    seen: dict[str, tuple[str, str]] = {}  # published file -> (docs path, what)
+    outputs = [(p.doc, f"the page docs/{p.doc} ({p.template})") for p in pages]
+    outputs += [(f.doc, f"the file docs/{f.doc}") for f in files]
+    for doc, what in outputs:
+        place = published_file(doc)
+        if place in seen:
+            first_doc, first = seen[place]
+            where = f"written to docs/{doc}" if first_doc == doc else f"published at /{published_url(doc)}"
+            raise PathClash(f"two outputs would be {where}: {first} and {what}")
+        seen[place] = (doc, what)
+
+
+# -- links and list items --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str  # plain text: the template escapes it
+    href: str  # relative to the page it stands on, with its #anchor; '' for the page itself
+
+
+@dataclass(frozen=True)
+class Links:
+    """Links from one page (a docs path) to others."""
+
+    page: str
+
+    def to(self, doc: str, label: str, anchor: str = "") -> Link:
+        target = relative(self.page, doc) if doc != self.page else ""
+        return Link(label, f"{target}#{anchor}" if anchor else target)
+
+    def actor(self, a: Actor) -> Link:
+        return self.to(doc_path("actor", a.id), a.name)
+
+    def actors(self, actors: Iterable[Actor]) -> tuple[Link, ...]:
+        return tuple(self.actor(a) for a in actors)
+
+    def agreement(self, a: Agreement) -> Link:
+        return self.to(doc_path("agreement", a.id), a.title)
+
+    def agreements(self, agreements: Iterable[Agreement]) -> tuple[Link, ...]:
+        return tuple(self.agreement(a) for a in agreements)
+
+    def demand(self, d: Demand) -> Link:
+        return self.to(doc_path("demand", d.id), d.title)
+
+    def demands(self, demands: Iterable[Demand]) -> tuple[Link, ...]:
+        return tuple(self.demand(d) for d in demands)
+
+    def source(self, s: Source) -> Link:
+        return self.to(doc_path("source", s.id), s.title)
+
+    def said(self, s: Said, label: str) -> Link:
+        """A link to a statement's anchor on its source's page."""
+        return self.to(doc_path("source", s.source.id), label, s.statement.id)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A linked record with a number: an agreement and how often an actor invoked it, a year and its sources."""
+
+    link: Link
+    n: int
+
+
+@dataclass(frozen=True)
+class SaidItem:
+    date: str
+    speaker: Link
+    quote: str
+    reported: bool
+    source: Link  # to the statement on its source's page
+
+
+@dataclass(frozen=True)
+class PositionItem:
+    date: str
+    speaker: Link
+    role: str  # made | supported | rejected
+    quote: str
+    reported: bool
+    source: Link
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    date: str
+    source: Link
+    publisher: str | None
+
+
+def said_item(links: Links, said: Said) -> SaidItem:
+    st = said.statement
+    return SaidItem(st.date, links.actor(said.speaker), st.quote, st.reported, links.said(said, f"in {said.source.title}"))
+
+
+def position_item(links: Links, position: Position) -> PositionItem:
+    said, st = position.said, position.said.statement
+    source = links.said(said, f"in {said.source.title}")
+    return PositionItem(st.date, links.actor(said.speaker), position.role, st.quote, st.reported, source)
+
+
+def source_item(links: Links, source: Source) -> SourceItem:
+    return SourceItem(source.date, links.source(source), source.publisher)
+
+
+# -- long lists ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Paged(Generic[T]):
+    """One page of a long list: its items and the links to every page of the list."""
+
+    items: tuple[T, ...]
+    number: int
+    count: int
+    total: int
+    pages: tuple[Link, ...]  # first to last, labelled 1, 2, ...
+
+
+def paginate(
+    items: Sequence[X], first_doc: str, list_name: str, item: Callable[[Links, X], T], size: int = PAGE_SIZE
+) -> list[tuple[str, Paged[T]]]:
+    """Split items into pages, as (docs path, page): the first at first_doc, the others at continuation_doc."""
+    count = max(1, -(-len(items) // size))
+    docs = [first_doc, *(continuation_doc(first_doc, n, list_name) for n in range(2, count + 1))]
+    out = []
+    for n, doc in enumerate(docs, 1):
+        links = Links(doc)
+        chunk = tuple(item(links, x) for x in items[(n - 1) * size : n * size])
+        out.append((doc, Paged(chunk, n, count, len(items), tuple(links.to(d, str(i)) for i, d in enumerate(docs, 1)))))
+    return out
+
+
+@dataclass(frozen=True)
+class ListingPage(Context, Generic[T]):
+    """A further page of a long list."""
+
+    title: str
+    parent: str  # the href of the list's first page
+    kind: str  # said | position | source: how its items are shown
+    pager: Paged[T]
+
+
+def continued(
+    items: Sequence[X], first_doc: str, list_name: str, item: Callable[[Links, X], T], kind: str, title: str
+) -> tuple[Paged[T], list[Page]]:
+    """A long list: its first page (for the page at first_doc to show) and its further pages as Pages of their own."""
+    pagers = paginate(items, first_doc, list_name, item)
+    further = [page(doc, "listing.md.j2", ListingPage(title, relative(doc, first_doc), kind, pager)) for doc, pager in pagers[1:]]
+    return pagers[0][1], further

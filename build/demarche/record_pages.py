@@ -1,0 +1,417 @@
+"""The plan of each record's page (a source, an actor, an agreement, a demand) and of its long lists' further pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from demarche import cite, svg
+from demarche.link import Graph, Position, Said
+from demarche.plan import (
+    PAGE_SIZE,
+    Context,
+    Counted,
+    Link,
+    Links,
+    Page,
+    Paged,
+    PositionItem,
+    SaidItem,
+    SourceItem,
+    continued,
+    page,
+    paginate,
+    position_item,
+    said_item,
+    source_item,
+)
+from demarche.records import Actor, Agreement, Demand, Source
+from demarche.text import QuoteMark, body_markdown, human_date
+from demarche.urls import SiteInfo, actor_feed_doc, continuation_doc, doc_path, permalink, relative
+
+DESCRIPTION = 200  # characters of a record's text in its page's description
+STATEMENTS_PAGE_SIZE = PAGE_SIZE  # statements in full on a source's page, and on each of its further pages
+
+
+def record_pages(graph: Graph, site: SiteInfo) -> list[Page]:
+    pages = [p for s in graph.archive.sources for p in _source_pages(graph, site, s)]
+    for actor in graph.archive.actors:
+        pages += _actor_pages(graph, site, actor)
+    for agreement in graph.archive.agreements:
+        pages += _agreement_pages(graph, site, agreement)
+    for demand in graph.archive.demands:
+        pages += _demand_pages(graph, site, demand)
+    return pages
+
+
+# -- a source ----------------------------------------------------------------------------------------
+
+ROLE_LABELS = (("made", "Makes"), ("supported", "Supports"), ("rejected", "Rejects"))
+
+
+@dataclass(frozen=True)
+class StatementView:
+    id: str
+    number: int  # in the order of the text
+    former_anchors: tuple[str, ...]  # anchors it had under its speaker's former ids
+    speaker: Link
+    date: str
+    occasion: str | None
+    reported: bool
+    quote: str
+    positions: tuple[tuple[str, tuple[Link, ...]], ...]  # ("Makes", demands), ... for the roles it takes
+    cites: tuple[Link, ...]
+    about: tuple[Link, ...]
+    in_text: Link | None  # to its marked passage in the text, when it is marked
+    permalink: Link  # to its anchor on the source's page
+    citation: str
+
+
+@dataclass(frozen=True)
+class SourcePage(Context):
+    title: str
+    description: str
+    edit_path: str
+    date: str
+    kind: str
+    publisher: str | None
+    authors: tuple[Link, ...]
+    place: str | None
+    language: str
+    original_language: str | None
+    url: str | None
+    archive_url: str | None
+    summary: str | None
+    statement_count: int
+    statements: Paged[StatementView]  # the first page of the list, in the order of the text
+    unmarked_further: tuple[FurtherView, ...]  # statements listed on a further page whose passage is not marked
+    mentioned_actors: tuple[Link, ...]
+    mentioned_agreements: tuple[Link, ...]
+    mentioned_demands: tuple[Link, ...]
+    text: str  # the body as Markdown, quoted passages marked
+    citation: str
+    bibtex: str
+
+
+@dataclass(frozen=True)
+class FurtherView:
+    """A statement listed on a further page whose passage could not be marked: its anchors stay on the source's page."""
+
+    anchors: tuple[str, ...]
+    entry: Link  # to its entry on the further page
+
+
+@dataclass(frozen=True)
+class SourceStatementsPage(Context):
+    """A further page of a source's long list of statements."""
+
+    title: str
+    parent: Link
+    pager: Paged[StatementView]
+
+
+def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
+    """A source's page, and further pages for a long list of statements.
+
+    A statement listed on a further page keeps its public URL /sources/<id>/#<statement> on the
+    source page: its anchor stands before its passage in the text, or, when the passage could not
+    be marked, in a short list under the statements.
+    """
+    doc = doc_path("source", source.id)
+    in_order = sorted(graph.in_source.get(source.id, []), key=lambda s: s.statement.span.start)
+    numbers = {said.statement.id: n for n, said in enumerate(in_order, 1)}
+    size = STATEMENTS_PAGE_SIZE
+    count = max(1, -(-len(in_order) // size))
+    docs = [doc, *(continuation_doc(doc, n, "statements") for n in range(2, count + 1))]
+    entry = {said.statement.id: docs[i // size] for i, said in enumerate(in_order)}
+    former = graph.former_anchors.get(source.id, {})
+    further = {sid: (sid, *former.get(sid, ())) for sid, at in entry.items() if at != doc}  # anchors kept on this page
+    marks = [
+        QuoteMark(
+            said.statement.span,
+            said.statement.id,
+            str(numbers[said.statement.id]),
+            f"{relative(doc, entry[said.statement.id]) if said.statement.id in further else ''}#{said.statement.id}",
+            further.get(said.statement.id, ()),
+        )
+        for said in in_order
+    ]
+    text, marked = body_markdown(source.body, marks)
+    citation = cite.source_citation(source, graph, site)
+
+    def view(links: Links, said: Said) -> StatementView:
+        sid = said.statement.id
+        return _statement_view(graph, links, doc, said, numbers[sid], former.get(sid, ()), sid in marked, citation)
+
+    pagers = paginate(in_order, doc, "statements", view, size)
+    unmarked = tuple(
+        FurtherView(further[sid], Links(doc).to(entry[sid], f"{numbers[sid]}. {said.speaker.name}", sid))
+        for said in in_order
+        if (sid := said.statement.id) in further and sid not in marked
+    )
+    mentions = graph.mentions[source.id]
+    context = SourcePage(
+        title=source.title,
+        description=source.summary or f"{source.publisher or ''}, {human_date(source.date)}",
+        edit_path=source.path,
+        date=source.date,
+        kind=source.kind,
+        publisher=source.publisher,
+        authors=Links(doc).actors(graph.actors[a] for a in source.authors),
+        place=source.place,
+        language=source.language,
+        original_language=source.original_language,
+        url=source.url,
+        archive_url=source.archive_url,
+        summary=source.summary,
+        statement_count=len(in_order),
+        statements=pagers[0][1],
+        unmarked_further=unmarked,
+        mentioned_actors=Links(doc).actors(mentions.actors),
+        mentioned_agreements=Links(doc).agreements(mentions.agreements),
+        mentioned_demands=Links(doc).demands(mentions.demands),
+        text=text,
+        citation=citation.text,
+        bibtex=citation.bibtex,
+    )
+    further_pages = [
+        page(
+            at, "source_statements.md.j2", SourceStatementsPage(source.title, Links(at).to(doc, "the source and its text"), pager)
+        )
+        for at, pager in pagers[1:]
+    ]
+    return [page(doc, "source.md.j2", context), *further_pages]
+
+
+def _statement_view(
+    graph: Graph,
+    links: Links,
+    source_doc: str,
+    said: Said,
+    number: int,
+    former: tuple[str, ...],
+    marked: bool,
+    citation: cite.Citation,
+) -> StatementView:
+    st = said.statement
+    by_role = {"made": st.makes, "supported": st.supports, "rejected": st.rejects}
+    positions = tuple(
+        (label, links.demands(graph.demands[d] for d in by_role[role])) for role, label in ROLE_LABELS if by_role[role]
+    )
+    return StatementView(
+        id=st.id,
+        number=number,
+        former_anchors=former,
+        speaker=links.actor(said.speaker),
+        date=st.date,
+        occasion=st.occasion,
+        reported=st.reported,
+        quote=st.quote,
+        positions=positions,
+        cites=links.agreements(graph.agreements[a] for a in st.cites),
+        about=links.actors(graph.actors[a] for a in st.about),
+        in_text=links.to(source_doc, "In the text ↓", f"q-{st.id}") if marked else None,
+        permalink=links.to(source_doc, "Permalink", st.id),
+        citation=citation.statements[st.id],
+    )
+
+
+# -- an actor ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleView:
+    title: str
+    of: Link | None
+    start: str | None
+    until: str | None
+
+
+@dataclass(frozen=True)
+class DemandWith:
+    """A demand with the actors beside it: of whom an actor demands it, or who demands it of the actor."""
+
+    demand: Link
+    actors: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class StanceRow:
+    demand: Link
+    made: int
+    supported: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class ActorPage(Context):
+    name: str
+    description: str
+    edit_path: str
+    feed: str  # the docs path of its Atom feed
+    feed_title: str
+    feed_href: str
+    kind: str
+    part_of: Link | None
+    wikidata: str | None
+    aliases: tuple[str, ...]
+    prose: str
+    picture: str
+    roles: tuple[RoleView, ...]
+    members: tuple[Link, ...]
+    parts: tuple[Link, ...]
+    demands_made: tuple[DemandWith, ...]  # with those they are made of
+    demands_of: tuple[DemandWith, ...]  # with those who make them
+    stances: tuple[StanceRow, ...]
+    statements: Paged[SaidItem]
+    invoked: tuple[Counted, ...]  # agreements, with the number of its statements that invoke each
+    sources: Paged[SourceItem]
+    appears_with: tuple[Counted, ...]  # actors, with the number of sources that mention both
+    permalink: str
+
+
+def _actor_pages(graph: Graph, site: SiteInfo, actor: Actor) -> list[Page]:
+    doc = doc_path("actor", actor.id)
+    links = Links(doc)
+    said = graph.said_by.get(actor.id, [])
+    statements, more = continued(said, doc, "statements", said_item, "said", f"Statements by {actor.name}")
+    sources, further = _sources_mentioning(graph, "actor", actor.id, actor.name)
+    feed = actor_feed_doc(actor.id)
+    context = ActorPage(
+        name=actor.name,
+        description=actor.body[:DESCRIPTION],
+        edit_path=actor.path,
+        feed=feed,
+        feed_title=f"Statements by {actor.name}",
+        feed_href=relative(doc, feed),
+        kind=actor.kind,
+        part_of=_actor_or_none(graph, links, actor.part_of),
+        wikidata=actor.wikidata,
+        aliases=actor.aliases,
+        prose=body_markdown(actor.body)[0],
+        picture=svg.neighbourhood(doc, actor.name, svg.actor_groups(graph, actor)),
+        roles=tuple(RoleView(r.title, _actor_or_none(graph, links, r.of), r.start, r.until) for r in actor.roles),
+        members=links.actors(graph.actors[m] for m in actor.members),
+        parts=links.actors(graph.parts.get(actor.id, [])),
+        demands_made=tuple(
+            DemandWith(links.demand(d), links.actors(graph.actors[a] for a in d.of)) for d in graph.demands_by.get(actor.id, [])
+        ),
+        demands_of=tuple(
+            DemandWith(links.demand(d), links.actors(graph.actors[a] for a in d.by)) for d in graph.demands_of.get(actor.id, [])
+        ),
+        stances=tuple(
+            StanceRow(links.demand(s.demand), len(s.made), len(s.supported), len(s.rejected))
+            for s in graph.stances.get(actor.id, {}).values()
+        ),
+        statements=statements,
+        invoked=tuple(Counted(links.agreement(a), n) for a, n in graph.invoked.get(actor.id, [])),
+        sources=sources,
+        appears_with=tuple(Counted(links.actor(a), n) for a, n in graph.appears_with.get(actor.id, [])),
+        permalink=permalink(site, doc),
+    )
+    return [page(doc, "actor.md.j2", context), *more, *further]
+
+
+def _sources_mentioning(graph: Graph, kind: str, record_id: str, name: str) -> tuple[Paged[SourceItem], list[Page]]:
+    """The sources that mention a record, newest first: the first page of the list and its further pages."""
+    mentioned = graph.sources_of.get(f"{kind}:{record_id}", [])
+    return continued(mentioned, doc_path(kind, record_id), "sources", source_item, "source", f"Sources that mention {name}")
+
+
+def _actor_or_none(graph: Graph, links: Links, actor_id: str | None) -> Link | None:
+    return links.actor(graph.actors[actor_id]) if actor_id else None
+
+
+# -- an agreement ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementPage(Context):
+    title: str
+    description: str
+    edit_path: str
+    kind: str
+    date: str | None
+    parties: tuple[Link, ...]
+    status: str | None
+    url: str | None
+    aliases: tuple[str, ...]
+    prose: str
+    picture: str
+    citations: Paged[SaidItem]
+    demands: tuple[Link, ...]
+    sources: Paged[SourceItem]
+    permalink: str
+
+
+def _agreement_pages(graph: Graph, site: SiteInfo, agreement: Agreement) -> list[Page]:
+    doc = doc_path("agreement", agreement.id)
+    links = Links(doc)
+    cited = graph.citations.get(agreement.id, [])
+    citations, more = continued(cited, doc, "statements", said_item, "said", f"Statements that invoke {agreement.title}")
+    sources, further = _sources_mentioning(graph, "agreement", agreement.id, agreement.title)
+    context = AgreementPage(
+        title=agreement.title,
+        description=agreement.body[:DESCRIPTION],
+        edit_path=agreement.path,
+        kind=agreement.kind,
+        date=agreement.date,
+        parties=links.actors(graph.actors[p] for p in agreement.parties),
+        status=agreement.status,
+        url=agreement.url,
+        aliases=agreement.aliases,
+        prose=body_markdown(agreement.body)[0],
+        picture=svg.neighbourhood(doc, agreement.title, svg.agreement_groups(graph, agreement)),
+        citations=citations,
+        demands=links.demands(graph.agreement_demands.get(agreement.id, [])),
+        sources=sources,
+        permalink=permalink(site, doc),
+    )
+    return [page(doc, "agreement.md.j2", context), *more, *further]
+
+
+# -- a demand ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemandPage(Context):
+    title: str
+    description: str
+    edit_path: str
+    by: tuple[Link, ...]
+    of: tuple[Link, ...]
+    status: str | None
+    made: int  # statements that made or repeated it
+    supported: int
+    rejected: int
+    prose: str
+    picture: str
+    positions: Paged[PositionItem]
+    agreements: tuple[Link, ...]
+    related: tuple[Link, ...]
+    permalink: str
+
+
+def _demand_pages(graph: Graph, site: SiteInfo, demand: Demand) -> list[Page]:
+    doc = doc_path("demand", demand.id)
+    links = Links(doc)
+    taken: list[Position] = graph.positions.get(demand.id, [])
+    positions, more = continued(taken, doc, "statements", position_item, "position", f"Statements on {demand.title}")
+    stance = graph.on_demand[demand.id]
+    context = DemandPage(
+        title=demand.title,
+        description=demand.body[:DESCRIPTION],
+        edit_path=demand.path,
+        by=links.actors(graph.actors[a] for a in demand.by),
+        of=links.actors(graph.actors[a] for a in demand.of),
+        status=demand.status,
+        made=len(stance.made),
+        supported=len(stance.supported),
+        rejected=len(stance.rejected),
+        prose=body_markdown(demand.body)[0],
+        picture=svg.neighbourhood(doc, demand.title, svg.demand_groups(graph, demand)),
+        positions=positions,
+        agreements=links.agreements(graph.demand_agreements.get(demand.id, [])),
+        related=links.demands(graph.related.get(demand.id, [])),
+        permalink=permalink(site, doc),
+    )
+    return [page(doc, "demand.md.j2", context), *more]
