@@ -28,7 +28,6 @@ ARCHIVE = "data/archive.json"
 SCHEMA = "data/archive.schema.json"
 STATEMENTS = "data/statements.csv"
 FORMAT = "demarche-archive/1"
-ATTRIBUTES = {"from": "start"}  # front-matter names that are not the record's attribute names
 LIST_SEPARATOR = "; "
 CSV_COLUMNS = (
     "date",
@@ -82,7 +81,7 @@ def archive_data(graph: Graph, site: SiteInfo) -> dict[str, Any]:
 def _fields(fields: tuple[Field, ...], record: object) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field in fields:
-        value = getattr(record, ATTRIBUTES.get(field.name, field.name))
+        value = getattr(record, field.attr)
         if field.type in NESTED:
             out[field.name] = [_fields(NESTED[field.type], item) for item in value]
         else:
