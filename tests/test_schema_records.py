@@ -99,6 +99,12 @@ def test_every_record_class_matches_its_schema(kind: str) -> None:
     assert mismatches(cls, _schema(kind), DERIVED[cls], FILLED.get(cls, ())) == []
 
 
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_the_field_that_names_a_record_is_a_required_text_field_of_its_kind(kind: str) -> None:
+    named_by = next(spec for spec in KINDS[kind].fields if spec.name == KINDS[kind].named_by)
+    assert (named_by.type, named_by.required) == ("text", True)
+
+
 def test_filled_attributes_are_optional_fields_of_the_schema() -> None:
     for kind, cls in CLASSES.items():
         optional = {spec.attr for spec in _schema(kind) if not spec.required}

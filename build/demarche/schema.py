@@ -152,11 +152,12 @@ class Kind:
     folder: str  # under sources/ and under docs/
     fields: tuple[Field, ...]
     body: str  # what the body holds
+    named_by: str = "title"  # the field that names a record: `demarche new` makes its id from it
 
 
 KINDS = {
     "source": Kind("source", "texts", SOURCE_FIELDS, "The text as published, in Markdown."),
-    "actor": Kind("actor", "actors", ACTOR_FIELDS, "A short neutral description."),
+    "actor": Kind("actor", "actors", ACTOR_FIELDS, "A short neutral description.", named_by="name"),
     "agreement": Kind("agreement", "agreements", AGREEMENT_FIELDS, "What it is and what it says, neutrally."),
     "demand": Kind("demand", "demands", DEMAND_FIELDS, "What is demanded, neutrally, in the archive's own words."),
 }
