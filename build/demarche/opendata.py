@@ -21,7 +21,6 @@ from demarche.schema import ID_MAX, ID_PATTERN, KINDS, NESTED, Field
 from demarche.urls import ARCHIVE_DATA, ARCHIVE_SCHEMA, STATEMENTS_DATA, SiteInfo, doc_path, file_url, permalink
 
 FORMAT = "demarche-archive/1"
-ATTRIBUTES = {"from": "start"}  # front-matter names that are not the record's attribute names
 LIST_SEPARATOR = "; "
 CSV_COLUMNS = (
     "date",
@@ -77,7 +76,7 @@ def archive_data(graph: Graph, site: SiteInfo) -> dict[str, Any]:
 def _fields(fields: tuple[Field, ...], record: object) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field in fields:
-        value = getattr(record, ATTRIBUTES.get(field.name, field.name))
+        value = getattr(record, field.attr)
         if field.type in NESTED:
             out[field.name] = [_fields(NESTED[field.type], item) for item in value]
         else:

@@ -1,4 +1,10 @@
-"""The archive's records: declared, typed and immutable."""
+"""The archive's records: declared, typed and immutable.
+
+Every front-matter field of the schema (schema.py) is an attribute of its record, under its key or
+the `attr` the schema gives it; validate builds the records from the schema's fields, so a new field
+is added to the schema and to its class here, nowhere else. tests/test_schema_records.py checks
+that the two agree, field by field and type by type.
+"""
 
 from __future__ import annotations
 
@@ -114,3 +120,17 @@ class Archive:
     actors: tuple[Actor, ...]
     agreements: tuple[Agreement, ...]
     demands: tuple[Demand, ...]
+
+
+# The attributes that are no field of the front matter: validate derives them (every other attribute is a field).
+DERIVED: dict[type, tuple[str, ...]] = {
+    Source: ("id", "path", "body"),
+    Actor: ("id", "path", "body"),
+    Agreement: ("id", "path", "body"),
+    Demand: ("id", "path", "body"),
+    Statement: ("source_id", "span", "line"),
+    Role: (),
+}
+# Optional fields that the record always holds: validate derives a statement's id (from its speaker and quote)
+# and date (its source's) when they are not written, and a source's language is en unless written.
+FILLED: dict[type, tuple[str, ...]] = {Statement: ("id", "date"), Source: ("language",)}

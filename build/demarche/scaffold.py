@@ -25,7 +25,6 @@ from demarche.validate import is_date
 _FLAG_TYPES = frozenset({"text", "string", "date", "url", "enum", "id", "ids", "strings", "language", "wikidata"})
 _LIST_TYPES = frozenset({"ids", "strings"})
 _LIST_HELP = {"ids": " Repeat the flag, or separate ids with commas.", "strings": " Repeat the flag."}
-_NAMING_FIELD = {"source": "title", "actor": "name", "agreement": "title", "demand": "title"}
 
 
 def add_new_command(sub: Any) -> None:
@@ -34,7 +33,7 @@ def add_new_command(sub: Any) -> None:
     kinds = new.add_subparsers(dest="record_kind", required=True, metavar="{" + ",".join(KINDS) + "}")
     for kind in KINDS.values():
         parser = kinds.add_parser(kind.name, help=f"a new {kind.name} in sources/{_folder(kind, 'YYYY')}/")
-        parser.add_argument("--id", help=f"its id (default: made from its {_NAMING_FIELD[kind.name]})")
+        parser.add_argument("--id", help=f"its id (default: made from its {kind.named_by})")
         for spec in kind.fields:
             if spec.type in _FLAG_TYPES:
                 _add_flag(parser, spec)
@@ -61,7 +60,7 @@ def new_record(root: Path, args: argparse.Namespace) -> int:
         return 2
     record_id = args.id or derive_id(kind, data)
     if not is_id(record_id):
-        print(f"demarche new {kind.name}: error: cannot make an id from '{data[_NAMING_FIELD[kind.name]]}'", file=sys.stderr)
+        print(f"demarche new {kind.name}: error: cannot make an id from '{data[kind.named_by]}'", file=sys.stderr)
         print("give one with --id, in lowercase ASCII words joined by '-'", file=sys.stderr)
         return 2
     target = root / "sources" / _folder(kind, str(data.get("date", ""))[:4]) / f"{record_id}.md"
@@ -112,7 +111,7 @@ def derive_id(kind: Kind, data: dict[str, Any]) -> str:
         title = slugify(data["title"])
         year = str(data.get("date", ""))[:4]
         return slugify(f"{title} {year}" if year and not title.endswith(year) else title)
-    return slugify(data[_NAMING_FIELD[kind.name]], max_words=8)
+    return slugify(data[kind.named_by], max_words=8)
 
 
 def _folder(kind: Kind, year: str) -> str:

@@ -1,8 +1,10 @@
 """The front-matter schema of every record kind, in one place.
 
-Validation (validate.py), the flags of `demarche new` (scaffold.py) and the contributors' field
-reference (the generated page reference/fields.md, schema_doc.py) are all driven by these
-declarations, so they cannot drift apart.
+Validation (validate.py, which also builds the records of records.py from these fields), the flags
+of `demarche new` (scaffold.py), the contributors' field reference (the generated page
+reference/fields.md, schema_doc.py) and the JSON Schema of the open data (opendata.py) are all driven
+by these declarations, so they cannot drift apart. tests/test_schema_records.py checks every field
+against its record class.
 """
 
 from __future__ import annotations
@@ -47,12 +49,17 @@ class Field:
     choices: tuple[str, ...] = ()
     example: str = ""
     lines: bool = False  # True when it may hold line breaks; every other field is one line of visible text
+    attr: str = ""  # its attribute in the record class when the key cannot be one (`from`); default: the key
+
+    def __post_init__(self) -> None:
+        if not self.attr:
+            object.__setattr__(self, "attr", self.name)
 
 
 ROLE_FIELDS = (
     Field("title", "text", "The office or position.", required=True, example="Minister of Foreign Affairs"),
     Field("of", "id", "The actor the role is held in.", ref="actor", example="russia"),
-    Field("from", "date", "When the role began.", example="2004-03-09"),
+    Field("from", "date", "When the role began.", example="2004-03-09", attr="start"),  # `from` is a Python keyword
     Field("until", "date", "When the role ended; leave out while it lasts."),
 )
 
@@ -145,11 +152,12 @@ class Kind:
     folder: str  # under sources/ and under docs/
     fields: tuple[Field, ...]
     body: str  # what the body holds
+    named_by: str = "title"  # the field that names a record: `demarche new` makes its id from it
 
 
 KINDS = {
     "source": Kind("source", "texts", SOURCE_FIELDS, "The text as published, in Markdown."),
-    "actor": Kind("actor", "actors", ACTOR_FIELDS, "A short neutral description."),
+    "actor": Kind("actor", "actors", ACTOR_FIELDS, "A short neutral description.", named_by="name"),
     "agreement": Kind("agreement", "agreements", AGREEMENT_FIELDS, "What it is and what it says, neutrally."),
     "demand": Kind("demand", "demands", DEMAND_FIELDS, "What is demanded, neutrally, in the archive's own words."),
 }

@@ -501,7 +501,7 @@ def _build_archive(cleaned: list[tuple[RawRecord, dict[str, Any]]], problems: li
     built: dict[str, list[Any]] = defaultdict(list)
     sources: dict[str, Source] = {}
     for raw, clean in cleaned:
-        if not is_id(raw.file_id) or any(k not in clean for k in _required(raw.kind)):
+        if not is_id(raw.file_id) or not _complete(clean, KINDS[raw.kind].fields):
             continue
         builder = {"source": _build_source, "actor": _build_actor, "agreement": _build_agreement, "demand": _build_demand}
         record = builder[raw.kind](raw, clean, problems)
@@ -517,66 +517,37 @@ def _build_archive(cleaned: list[tuple[RawRecord, dict[str, Any]]], problems: li
     )
 
 
-def _required(kind: str) -> list[str]:
-    return [f.name for f in KINDS[kind].fields if f.required]
+def _complete(clean: dict[str, Any], fields: tuple[Field, ...]) -> bool:
+    """Whether every required field passed its check: a record or item without one is not built."""
+    return all(f.name in clean for f in fields if f.required)
 
 
-def _common(clean: dict[str, Any], *names: str) -> dict[str, Any]:
-    return {name: clean[name] for name in names if name in clean}
+def _field_values(clean: dict[str, Any], fields: tuple[Field, ...]) -> dict[str, Any]:
+    """The checked values as the record's keyword arguments; lists of roles or statements are built apart."""
+    return {f.attr: clean[f.name] for f in fields if f.name in clean and f.type not in NESTED}
+
+
+def _record_values(raw: RawRecord, clean: dict[str, Any]) -> dict[str, Any]:
+    """A record's derived id, path and body, and its front-matter fields."""
+    return {"id": raw.file_id, "path": raw.path, "body": _page_body(raw)[0], **_field_values(clean, KINDS[raw.kind].fields)}
 
 
 def _build_actor(raw: RawRecord, clean: dict[str, Any], problems: list[Problem]) -> Actor:
-    roles = tuple(
-        Role(title=r["title"], of=r.get("of"), start=r.get("from"), until=r.get("until"))
-        for r in clean.get("roles", ())
-        if "title" in r
-    )
-    fields = _common(clean, "aliases", "part_of", "members", "wikidata", "former_ids")
-    return Actor(
-        id=raw.file_id, path=raw.path, name=clean["name"], kind=clean["kind"], body=_page_body(raw)[0], roles=roles, **fields
-    )
+    roles = tuple(Role(**_field_values(r, NESTED["roles"])) for r in clean.get("roles", ()) if _complete(r, NESTED["roles"]))
+    return Actor(**_record_values(raw, clean), roles=roles)
 
 
 def _build_agreement(raw: RawRecord, clean: dict[str, Any], problems: list[Problem]) -> Agreement:
-    fields = _common(clean, "date", "parties", "aliases", "url", "status", "former_ids")
-    return Agreement(id=raw.file_id, path=raw.path, title=clean["title"], kind=clean["kind"], body=_page_body(raw)[0], **fields)
+    return Agreement(**_record_values(raw, clean))
 
 
 def _build_demand(raw: RawRecord, clean: dict[str, Any], problems: list[Problem]) -> Demand:
-    fields = _common(clean, "status", "agreements", "related", "former_ids")
-    return Demand(
-        id=raw.file_id, path=raw.path, title=clean["title"], by=clean["by"], of=clean["of"], body=_page_body(raw)[0], **fields
-    )
+    return Demand(**_record_values(raw, clean))
 
 
 def _build_source(raw: RawRecord, clean: dict[str, Any], problems: list[Problem]) -> Source:
-    body = _page_body(raw)[0]
-    statements = _build_statements(raw, clean, body, problems)
-    fields = _common(
-        clean,
-        "publisher",
-        "authors",
-        "place",
-        "language",
-        "original_language",
-        "url",
-        "archive_url",
-        "summary",
-        "actors",
-        "agreements",
-        "demands",
-        "former_ids",
-    )
-    return Source(
-        id=raw.file_id,
-        path=raw.path,
-        title=clean["title"],
-        date=clean["date"],
-        kind=clean["kind"],
-        body=body,
-        statements=statements,
-        **fields,
-    )
+    values = _record_values(raw, clean)
+    return Source(**values, statements=_build_statements(raw, clean, values["body"], problems))
 
 
 def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems: list[Problem]) -> tuple[Statement, ...]:
@@ -586,7 +557,7 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
     seen: dict[str, int] = {}
     title_anchor = heading_anchor(clean["title"])
     for i, item in enumerate(clean.get("statements", ())):
-        if "speaker" not in item or "quote" not in item:
+        if not _complete(item, NESTED["statements"]):
             continue
         span = find_quote(item["quote"], normal_body)
         if span is None:
@@ -623,20 +594,9 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
                 f"statement id '{sid}'{derived} {taken}",
                 "give the statement another 'id:'",
             )
-        fields = _common(item, "occasion", "reported", "about", "makes", "supports", "rejects", "cites")
+        values = _field_values(item, NESTED["statements"]) | {"id": sid, "date": date}
         line = raw.pos("statements", i, "quote")[0]
-        statements.append(
-            Statement(
-                id=sid,
-                source_id=raw.file_id,
-                speaker=item["speaker"],
-                quote=item["quote"],
-                date=date,
-                span=span,
-                line=line,
-                **fields,
-            )
-        )
+        statements.append(Statement(**values, source_id=raw.file_id, span=span, line=line))
     problems.extend(unmarked_quotes(raw, body, statements))
     return tuple(statements)
 
