@@ -34,8 +34,9 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check build tests bench
 	$(BIN)/mypy
 
+# On every core (pytest-xdist), a module at a time per worker so each module's fixtures are set up once.
 test: lint ## format check, lint, type check and every test
-	$(BIN)/pytest; status=$$?; \
+	$(BIN)/pytest -n auto --dist loadscope; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
 	exit $$status
 

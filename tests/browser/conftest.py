@@ -1,4 +1,4 @@
-"""The browser suite: the golden archive built once a session, served on 127.0.0.1, driven by Debian's Chromium.
+"""The browser suite: the golden archive (built once a run, tests/conftest.py), served on 127.0.0.1, driven by Debian's Chromium.
 
 A test skips only when no browser can be found, and says so; when CI is "true" a missing browser
 fails instead, so a CI run can never pass without the browser tests.
@@ -23,9 +23,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
-from demarche.pipeline import build
-from tests.conftest import ROOT, make_project
-from tests.golden import golden_files
+from demarche.pipeline import Project
+from tests.conftest import ROOT
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -86,13 +85,6 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = make_project(tmp_path_factory.mktemp("browser") / "golden", golden_files())
-    build(project)
-    return project.root / "site"
-
-
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -114,8 +106,8 @@ def serving(folder: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def base_url(site: Path) -> Iterator[str]:
-    with serving(site) as url:
+def base_url(golden_site: Project) -> Iterator[str]:
+    with serving(golden_site.root / "site") as url:
         yield url
 
 
