@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from demarche.link import link
 from demarche.pipeline import Project, build, check, generate, generate_pages
 from demarche.redirects import Redirect, redirect_page, render_redirects
 from demarche.render import Renderer, SiteInfo, environment
-from tests.browser.conftest import serving
+from tests.browser.conftest import CHROMIUM_ARGS, chromium, require_chromium, serving
 from tests.test_validate import problems_of
 
 NATO_RENAMED = "---\nname: NATO\nkind: organization\nformer_ids: [north-atlantic-alliance, otan]\n---\nThe Alliance.\n"
@@ -163,12 +164,13 @@ def served(built: Path) -> Iterator[str]:
 def test_a_browser_lands_on_the_current_page_and_statement(served: str, script: bool) -> None:
     from playwright.sync_api import sync_playwright
 
+    path = require_chromium(chromium(), os.environ)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(java_script_enabled=script).new_page()
             page.goto(f"{served}sources/lavrov-stockholm/#{ANCHOR}")
-            page.wait_for_url(f"{served}sources/lavrov-osce/**", timeout=10_000)
+            page.wait_for_url(f"{served}sources/lavrov-osce/**")
             assert page.url == f"{served}sources/lavrov-osce/" + (f"#{ANCHOR}" if script else "")
             assert page.locator(f"[id='{ANCHOR}']").count() == 1
         finally:

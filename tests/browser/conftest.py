@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -38,6 +38,9 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
+# Material's search results say "Initializing search" until its worker has built the index and answered the empty
+# query it starts with; then they say this.
+SEARCH_READY = "document.querySelector('.md-search-result__meta').textContent.trim() === 'Type to start searching'"
 ELSEWHERE = re.compile(r"^(?!http://127\.0\.0\.1[:/])")  # every address not on this machine: refused
 
 # One page of every kind the site has, by the name its screenshots get.
@@ -120,10 +123,12 @@ class Tab:
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def open(self, path: str, wait: Literal["load", "networkidle"] = "networkidle") -> None:
-        """Load a page of the site; wait for the network to be idle, so late errors and requests are caught."""
-        response = self.page.goto(self.base + path, wait_until=wait)
+    def open(self, path: str) -> None:
+        """Load a page of the site and wait until Material's search is ready: the last thing a page fetches and sets up
+        after its load event (the index and the search worker's scripts), so late errors and requests are caught."""
+        response = self.page.goto(self.base + path, wait_until="load")
         assert response is not None and response.ok, f"{path}: {response.status if response else 'no response'}"
+        self.page.wait_for_function(SEARCH_READY)
 
     def path(self) -> str:
         """The current address, relative to the site: 'sources/x/#anchor'."""
