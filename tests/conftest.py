@@ -1,7 +1,10 @@
-"""Shared fixtures: tiny archives built in a temporary folder, with the project's real templates and config."""
+"""Shared fixtures: tiny archives built in a temporary folder, with the project's real templates and config, and the
+golden sample archive built by MkDocs once per test run."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -9,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from demarche.pipeline import Project
+from demarche.pipeline import Project, build
 
 ROOT = Path(__file__).resolve().parent.parent
 HAND_WRITTEN = ("about.md", "methodology.md", "contributing.md", "open-data.md", "assets")
@@ -122,3 +125,26 @@ def project(tmp_path: Path) -> Callable[..., Project]:
         return make_project(tmp_path / f"p{next(made)}", files, with_site_parts=site_parts)
 
     return build
+
+
+@pytest.fixture(scope="session")
+def golden_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The golden sample archive generated into docs/ and built by MkDocs into site/, once per run: read it, never change it.
+
+    Under pytest-xdist each worker is a process with a temporary folder of its own inside the run's: the first worker
+    to take the lock builds the site there, the others wait for it and use the same one (pytest-xdist's documented
+    pattern for a session fixture; fcntl's lock, as pytest-xdist does not bring filelock).
+    """
+    from tests.golden import golden_files  # tests.golden imports this module
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    folder, done = shared / "golden-site", shared / "golden-site.built"
+    with (shared / "golden-site.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            build(make_project(folder, golden_files()))
+            done.touch()
+    return Project(folder)

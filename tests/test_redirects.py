@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from demarche.pipeline import Project, build, check, generate, generate_pages
 from demarche.plan import Context, File, PathClash, check_outputs, page
 from demarche.redirects import Redirect, redirect_files, redirect_page
 from demarche.urls import SiteInfo
-from tests.browser.conftest import serving
+from tests.browser.conftest import CHROMIUM_ARGS, chromium, require_chromium, serving
 from tests.test_validate import problems_of
 
 NATO_RENAMED = "---\nname: NATO\nkind: organization\nformer_ids: [north-atlantic-alliance, otan]\n---\nThe Alliance.\n"
@@ -175,12 +176,13 @@ def served(built: Path) -> Iterator[str]:
 def test_a_browser_lands_on_the_current_page_and_statement(served: str, script: bool) -> None:
     from playwright.sync_api import sync_playwright
 
+    path = require_chromium(chromium(), os.environ)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(java_script_enabled=script).new_page()
             page.goto(f"{served}sources/lavrov-stockholm/#{ANCHOR}")
-            page.wait_for_url(f"{served}sources/lavrov-osce/**", timeout=10_000)
+            page.wait_for_url(f"{served}sources/lavrov-osce/**")
             assert page.url == f"{served}sources/lavrov-osce/" + (f"#{ANCHOR}" if script else "")
             assert page.locator(f"[id='{ANCHOR}']").count() == 1
         finally:

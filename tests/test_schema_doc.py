@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from demarche.pipeline import Project, build, generate_pages
+from demarche.pipeline import Project, generate_pages
 from demarche.schema import KINDS, NESTED, Field
 from demarche.urls import FIELD_REFERENCE as DOC
-from tests.conftest import MINIMAL, make_project
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,14 +53,13 @@ def schema_tables() -> list[tuple[Field, ...]]:
     return found
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = make_project(tmp_path_factory.mktemp("reference") / "p", dict(MINIMAL))
-    build(project)
-    return project.root / "site"
+@pytest.fixture
+def site(golden_site: Project) -> Path:
+    """The field reference is the same for every archive: the golden sample's build has it."""
+    return golden_site.root / "site"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def page(site: Path) -> str:
     return (site / "reference/fields/index.html").read_text(encoding="utf-8")
 

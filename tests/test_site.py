@@ -7,18 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from demarche.pipeline import build
+from demarche.pipeline import Project, build
 from tests.conftest import make_project
 from tests.golden import golden_files
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = make_project(tmp_path_factory.mktemp("site") / "golden", golden_files())
-    build(project)
-    return project.root / "site"
+@pytest.fixture
+def site(golden_site: Project) -> Path:
+    return golden_site.root / "site"
 
 
 def html(site: Path, url: str) -> str:

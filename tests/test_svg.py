@@ -13,9 +13,7 @@ import pytest
 
 from demarche import svg, urls
 from demarche.link import Graph, link
-from demarche.pipeline import Project, build, check
-from tests.conftest import make_project
-from tests.golden import golden_files
+from demarche.pipeline import Project, check
 
 
 def graph_of(project: Project) -> Graph:
@@ -200,10 +198,8 @@ def parse(path: Path) -> _Links:
 
 
 @pytest.mark.slow
-def test_pictures_reach_the_built_html_intact_and_every_link_lands(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "golden", golden_files())
-    build(project)
-    site = project.root / "site"
+def test_pictures_reach_the_built_html_intact_and_every_link_lands(golden_site: Project) -> None:
+    site = golden_site.root / "site"
     pages = {
         "timeline.md": "timeline/",
         "demands/index.md": "demands/",
@@ -213,7 +209,7 @@ def test_pictures_reach_the_built_html_intact_and_every_link_lands(tmp_path: Pat
     }
     checked = 0
     for doc, url in pages.items():
-        markdown = (project.docs / doc).read_text(encoding="utf-8")
+        markdown = (golden_site.docs / doc).read_text(encoding="utf-8")
         start = markdown.index('<div class="dm-p')
         block = markdown[start : markdown.index("\n</div>\n", start) + 7]
         html_file = site / url / "index.html"

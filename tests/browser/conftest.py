@@ -1,4 +1,4 @@
-"""The browser suite: the golden archive built once a session, served on 127.0.0.1, driven by Debian's Chromium.
+"""The browser suite: the golden archive (built once a run, tests/conftest.py), served on 127.0.0.1, driven by Debian's Chromium.
 
 A test skips only when no browser can be found, and says so; when CI is "true" a missing browser
 fails instead, so a CI run can never pass without the browser tests.
@@ -17,15 +17,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
-from demarche.pipeline import build
-from tests.conftest import ROOT, make_project
-from tests.golden import golden_files
+from demarche.pipeline import Project
+from tests.conftest import ROOT
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -39,6 +38,9 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
+# Material's search results say "Initializing search" until its worker has built the index and answered the empty
+# query it starts with; then they say this.
+SEARCH_READY = "document.querySelector('.md-search-result__meta').textContent.trim() === 'Type to start searching'"
 ELSEWHERE = re.compile(r"^(?!http://127\.0\.0\.1[:/])")  # every address not on this machine: refused
 
 # One page of every kind the site has, by the name its screenshots get.
@@ -86,13 +88,6 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = make_project(tmp_path_factory.mktemp("browser") / "golden", golden_files())
-    build(project)
-    return project.root / "site"
-
-
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -114,8 +109,8 @@ def serving(folder: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def base_url(site: Path) -> Iterator[str]:
-    with serving(site) as url:
+def base_url(golden_site: Project) -> Iterator[str]:
+    with serving(golden_site.root / "site") as url:
         yield url
 
 
@@ -128,10 +123,12 @@ class Tab:
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def open(self, path: str, wait: Literal["load", "networkidle"] = "networkidle") -> None:
-        """Load a page of the site; wait for the network to be idle, so late errors and requests are caught."""
-        response = self.page.goto(self.base + path, wait_until=wait)
+    def open(self, path: str) -> None:
+        """Load a page of the site and wait until Material's search is ready: the last thing a page fetches and sets up
+        after its load event (the index and the search worker's scripts), so late errors and requests are caught."""
+        response = self.page.goto(self.base + path, wait_until="load")
         assert response is not None and response.ok, f"{path}: {response.status if response else 'no response'}"
+        self.page.wait_for_function(SEARCH_READY)
 
     def path(self) -> str:
         """The current address, relative to the site: 'sources/x/#anchor'."""

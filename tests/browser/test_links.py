@@ -29,9 +29,12 @@ def assert_lands(tab: Tab, url: str) -> None:
 
 
 def assert_anchor_in_view(tab: Tab, anchor: str) -> None:
+    """The anchor is the page's target, and the browser scrolls it into view (it may do so after the load event)."""
     assert tab.page.evaluate("document.querySelector(':target')?.id") == anchor
-    top = tab.page.evaluate(f"document.getElementById('{anchor}').getBoundingClientRect().top")
-    assert 0 <= top < tab.page.viewport_size["height"] if tab.page.viewport_size else False
+    tab.page.wait_for_function(
+        "id => { const top = document.getElementById(id).getBoundingClientRect().top; return 0 <= top && top < innerHeight }",
+        arg=anchor,
+    )
 
 
 def test_source_to_speaker_to_demand_and_back_to_the_statement(tab: Tab) -> None:

@@ -26,7 +26,7 @@ def test_every_page_kind_loads_cleanly_in_both_palettes(tab: Tab, kind: str) -> 
 @pytest.mark.parametrize("kind", PAGE_KINDS)
 def test_no_page_kind_scrolls_sideways_on_a_phone(browser: Browser, base_url: str, kind: str) -> None:
     with open_tab(browser, base_url, viewport=PHONE, is_mobile=True, has_touch=True, color_scheme="light") as tab:
-        tab.open(PAGE_KINDS[kind], wait="load")
+        tab.open(PAGE_KINDS[kind])
         tab.shoot(f"{kind}-phone")
         scroll_width, inner_width = tab.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert scroll_width <= inner_width

@@ -30,7 +30,7 @@ WHITE_HOUSE = "sources/whitehouse-background-call-russia-excerpt/"
     ],
 )
 def test_search_puts_the_expected_page_first(tab: Tab, query: str, first: str) -> None:
-    tab.open("")
+    tab.open("")  # which waits until the search index is loaded
     box = tab.page.locator("input.md-search__input")
     box.click()
     box.fill(query)
