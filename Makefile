@@ -51,5 +51,5 @@ bench: $(TEST_STAMP) ## the archive-scale benchmark (see README); choose sizes w
 	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES))
 
 clean:
-	rm -rf site site.new site.old .pytest_cache .mypy_cache .ruff_cache
+	rm -rf site site.*.partial .demarche .pytest_cache .mypy_cache .ruff_cache
 	$(BIN)/python -c "from pathlib import Path; from demarche.write import write_pages; write_pages(Path('docs'), {})" 2>/dev/null || true

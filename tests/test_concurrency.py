@@ -138,3 +138,16 @@ def children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(stat.parent.name))
     return found
+
+
+@pytest.mark.parametrize("command", ["build", "generate"])
+def test_ctrl_c_while_waiting_for_another_build_ends_in_one_line(tmp_path: Path, command: str) -> None:
+    """Stopped while it waits for the lock, a build says so in one line, exits 130, and has changed nothing."""
+    project = make_project(tmp_path / "p", MINIMAL)
+    with holding_the_lock(project):
+        waiting = demarche(project.root, command)
+        assert WAITING.fullmatch(first_line(waiting))
+        waiting.send_signal(signal.SIGINT)
+        _, err = waiting.communicate(timeout=TIMEOUT)
+    assert (waiting.returncode, err) == (130, "demarche: interrupted\n")
+    assert not (project.docs / "sources").exists() and not project.site.exists()

@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         for stream in (sys.stdout, sys.stderr):
             os.dup2(devnull, stream.fileno())
         return 1
+    except KeyboardInterrupt:  # Ctrl-C, while waiting for another build or during one: the journal makes stopping safe
+        print("demarche: interrupted", file=sys.stderr)
+        return 130
     return status
 
 
