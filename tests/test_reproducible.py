@@ -48,20 +48,37 @@ def test_two_clean_builds_are_byte_identical(tmp_path: Path) -> None:
     assert tree(one.docs) == tree(two.docs)
 
 
+def lastmods(site: Path) -> dict[str, str]:
+    """Each page of sitemap.xml (its URL after the site's address) and its date."""
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    found = re.findall(r"<loc>https://[^/]+/[^/]+/(.*?)</loc>\s*<lastmod>(.*?)</lastmod>", sitemap)
+    assert len(found) == sitemap.count("<url>") > 20
+    return dict(found)
+
+
 @pytest.mark.usefixtures("unset_epoch")
 def test_sitemap_dates_come_from_the_archive(tmp_path: Path) -> None:
+    """A page is dated by the latest record it shows; a page that shows none (about, the field reference) by the archive's latest."""
     site = built(tmp_path / "p").site
-    sitemap = (site / "sitemap.xml").read_bytes()
-    assert set(re.findall(rb"<lastmod>(.*?)</lastmod>", sitemap)) == {LATEST.isoformat().encode()}
+    dates = lastmods(site)
+    assert dates["sources/kommersant-lavrov-osce-excerpt/"] == "2021-12-04"  # a source: its own date
+    assert dates["sources/whitehouse-background-call-russia-excerpt/"] == "2022-01-08"
+    assert dates["agreements/charter-for-european-security-1999/"] == "1999-11-19"  # signed then, in no dated text since
+    assert dates["agreements/inf-treaty/"] == "2022-01-08"  # signed in 1987, mentioned in the 2022 text
+    assert dates["about/"] == dates["reference/fields/"] == dates[""] == LATEST.isoformat()
+    assert max(dates.values()) == LATEST.isoformat() and len(set(dates.values())) > 2
     packed = (site / "sitemap.xml.gz").read_bytes()
-    assert gzip.decompress(packed) == sitemap
+    assert gzip.decompress(packed) == (site / "sitemap.xml").read_bytes()
     assert int.from_bytes(packed[4:8], "little") == calendar.timegm(LATEST.timetuple())  # the gzip header's MTIME
 
 
 def test_source_date_epoch_when_set_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It dates what the archive does not: the build, and the pages that show no dated record."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
     site = built(tmp_path / "p").site
-    assert set(re.findall(rb"<lastmod>(.*?)</lastmod>", (site / "sitemap.xml").read_bytes())) == {b"2023-11-14"}
+    dates = lastmods(site)
+    assert dates["about/"] == dates["reference/fields/"] == "2023-11-14"
+    assert dates["sources/kommersant-lavrov-osce-excerpt/"] == "2021-12-04"
     assert int.from_bytes((site / "sitemap.xml.gz").read_bytes()[4:8], "little") == 1699920000  # MkDocs keeps the day
 
 

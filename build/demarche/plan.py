@@ -13,12 +13,14 @@ links and list items, and the splitting of long lists.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from demarche.link import Position, Said
 from demarche.records import Actor, Agreement, Demand, Source
+from demarche.svg import parse_date
 from demarche.urls import continuation_doc, doc_path, published_file, published_url, relative, site_url
 
 PAGE_SIZE = 100  # items on one page of a long list
@@ -38,6 +40,30 @@ class Page:
     url: str  # where it is published, relative to the site root
     template: str
     context: Context
+
+    @property
+    def updated(self) -> str | None:
+        """The latest date of the records the page shows (its sitemap date), None when it shows no dated record."""
+        return latest_date(self.context)
+
+
+def latest_date(value: object) -> str | None:
+    """The latest `date` field found anywhere in a context: in its own fields, its items, their items."""
+    found = [d for d in _dates(value) if d]
+    return max(found, key=parse_date) if found else None
+
+
+def _dates(value: object) -> Iterator[str]:
+    if isinstance(value, tuple):
+        for item in value:
+            yield from _dates(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if f.name == "date" and isinstance(item, str):
+                yield item
+            else:
+                yield from _dates(item)
 
 
 def page(doc: str, template: str, context: Context) -> Page:

@@ -66,7 +66,14 @@ def render_pages(pages: Iterable[Page], templates: Path) -> dict[str, str]:
 
 
 def render_page(env: jinja2.Environment, page: Page) -> str:
-    return env.get_template(page.template).render(_variables(page.context))
+    return _dated(env.get_template(page.template).render(_variables(page.context)), page.updated)
+
+
+def _dated(text: str, updated: str | None) -> str:
+    """The page with its date in its front matter, where the sitemap template reads it (overrides/sitemap.xml)."""
+    if updated is None or not text.startswith("---\n"):
+        return text
+    return f"---\nupdated: {json.dumps(updated)}\n{text[4:]}"
 
 
 def _variables(context: Context) -> dict[str, Any]:
