@@ -46,3 +46,15 @@ def test_stoltenberg_rejects_the_demand_his_no_veto_words_answer(graph: Graph) -
 def test_the_translation_is_marked(graph: Graph) -> None:
     kommersant = graph.sources["kommersant-2021-12-04-lavrov-osce-nightmarish-scenario"]
     assert (kommersant.language, kommersant.original_language, kommersant.publisher) == ("en", "ru", "Kommersant")
+
+
+def test_the_red_line_is_kommersants_inference_filed_under_its_reporter_not_lavrovs_demand(graph: Graph) -> None:
+    """ "It clearly followed from the minister's speech that..." is the newspaper's reading of the speech: it keeps its
+    URL (its id), is filed under the report's author, is about Lavrov, and takes no stance on any demand."""
+    said = next(s for s in graph.timeline if s.statement.id == "lavrov-osce-ukraine-nato-red-line")
+    st = said.statement
+    assert said.speaker.id == "elena-chernenko" and st.source_id in {s.id for s in graph.archive.sources}
+    assert st.quote.startswith("It clearly followed from the minister’s speech") and not st.reported
+    assert "sergei-lavrov" in st.about and (st.makes, st.supports, st.rejects) == ((), (), ())
+    lavrov_made = {p.said.statement.id for p in graph.positions["no-further-nato-enlargement"] if p.role == "made"}
+    assert "lavrov-osce-ukraine-nato-red-line" not in lavrov_made
