@@ -97,11 +97,19 @@ class Build:
     max_rss_mb: float
 
 
-_PUBLISH = "import sys; from pathlib import Path; from demarche.publish import publish; publish(Path(sys.argv[1]))"
+_PUBLISH = (
+    "import sys; from pathlib import Path; from demarche.publish import publish; from demarche.index import index_site;"
+    " from demarche.link import link; from demarche.pipeline import Project, check;"
+    " from demarche.search_records import statement_records;"
+    " records = statement_records(link(check(Project(Path(sys.argv[1])))[0]));"
+    " publish(Path(sys.argv[1]), finish=lambda staged: index_site(staged, records))"
+)
 
 
 def publish_measured(root: Path) -> Build:
-    """demarche.publish.publish (mkdocs build --strict, then the swap into site/) in a child process.
+    """demarche.publish.publish (mkdocs build --strict, Pagefind's index, then the swap into site/) in a child process.
+
+    The child loads and links the archive once more for the statement records of the index.
 
     The child's resource usage, read back with wait4, includes the MkDocs process it runs, so
     max_rss_mb is the peak resident memory of the MkDocs build itself.
@@ -143,11 +151,11 @@ def _record_kind(page: str) -> str | None:
 
 
 def site_stats(site: Path) -> SiteStats:
-    """What a reader downloads: the HTML pages, the whole site, and Material's single-file search index."""
+    """What a reader downloads: the HTML pages, the whole site, and Pagefind's whole search bundle."""
     html = {p.relative_to(site).as_posix(): p.stat().st_size for p in site.rglob("*.html")}
     total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
     largest = max(html, key=lambda k: html[k])
-    index = (site / "search" / "search_index.json").read_bytes()
+    bundle = [p.read_bytes() for p in sorted((site / "pagefind").rglob("*")) if p.is_file()]
     return SiteStats(
         pages=len(html),
         total_mb=total / MB,
@@ -155,8 +163,8 @@ def site_stats(site: Path) -> SiteStats:
         median_page_kb=statistics.median(html.values()) / 1024,
         largest_page_kb=html[largest] / 1024,
         largest_page=largest,
-        search_index_kb=len(index) / 1024,
-        search_index_gz_kb=len(gzip.compress(index, compresslevel=6)) / 1024,
+        search_index_kb=sum(len(b) for b in bundle) / 1024,  # all of Pagefind's bundle, not what one search fetches
+        search_index_gz_kb=sum(len(gzip.compress(b, compresslevel=6)) for b in bundle) / 1024,
         median_record_page_kb=_median_by_kind(html),
     )
 

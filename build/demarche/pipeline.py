@@ -1,4 +1,4 @@
-"""The pipeline, stage by stage: load -> validate -> link -> plan -> render -> write -> publish."""
+"""The pipeline, stage by stage: load -> validate -> link -> plan -> render -> write -> publish -> index."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from mkdocs.utils.yaml import yaml_load
 
 from demarche.feeds import feed_files
+from demarche.index import index_site
 from demarche.index_pages import index_pages
 from demarche.link import Graph, link
 from demarche.load import load_archive
@@ -24,6 +25,7 @@ from demarche.records import Archive
 from demarche.redirects import redirect_files
 from demarche.render import render_pages
 from demarche.schema_doc import field_reference_file
+from demarche.search_records import statement_records
 from demarche.urls import SiteInfo
 from demarche.validate import validate
 from demarche.write import WriteReport, undo, write_pages
@@ -93,23 +95,28 @@ def outputs(rendered: dict[str, str], files: list[File]) -> dict[str, str | byte
 
 
 def generate(project: Project) -> WriteReport:
-    _, pages, _ = generate_pages(project)
-    return write_pages(project.docs, pages)
+    return _generate(project)[1]
+
+
+def _generate(project: Project) -> tuple[Graph, WriteReport]:
+    graph, pages, _ = generate_pages(project)
+    return graph, write_pages(project.docs, pages)
 
 
 def build(project: Project) -> tuple[WriteReport, bool]:
-    """Generate, then publish; if MkDocs fails, docs/ is put back as it was, to match the site still published.
+    """Generate, then publish and index; if either fails, docs/ is put back as it was, to match the site still published.
 
     Returns the write report and whether MkDocs ran: when nothing MkDocs reads has changed since the
     last successful build (see `site_inputs`), the site in site/ is already what it would build.
     """
-    report = generate(project)
+    graph, report = _generate(project)
     stamp = project.root / "site" / SITE_STAMP
     inputs = site_inputs(project)
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == inputs:
         return report, False
     try:
-        publish(project.root)
+        records = statement_records(graph)
+        publish(project.root, finish=lambda staged: index_site(staged, records))
     except PublishError:
         undo(project.docs, report)
         raise
@@ -136,7 +143,7 @@ def site_inputs(project: Project) -> str:
         digest.update(f"{path.relative_to(project.root).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     for name in sorted(k for k in os.environ if k.startswith("DEMARCHE_")):
         digest.update(f"{name}={os.environ[name]}\n".encode())
-    for package in ("mkdocs", "mkdocs-material"):
+    for package in ("mkdocs", "mkdocs-material", "pagefind"):
         digest.update(f"{package}=={metadata.version(package)}\n".encode())
     return digest.hexdigest()
 
