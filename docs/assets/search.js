@@ -224,6 +224,7 @@ function searchPage() {
     const n = results.length;
     meta.textContent = n === 0 ? "Nothing matches." : n === 1 ? "1 result" : `${n} results`;
     await showMore();
+    if (mine === generation) list.dataset.shown = search; // the search these results answer
   }
 
   form.addEventListener("submit", (event) => {

@@ -89,3 +89,30 @@ def test_search_fetches_only_from_the_site_and_only_when_used(tab: Tab) -> None:
     assert any(u.endswith("/pagefind/pagefind.js") for u in tab.requests)
     assert any(".pf_fragment" in u for u in tab.requests)
     assert tab.outside() == [] and tab.errors == []
+
+
+def test_the_search_page_narrows_statements_and_keeps_its_state_in_the_url(tab: Tab) -> None:
+    tab.open("actors/sergei-lavrov/")
+    tab.page.get_by_role("link", name="Search within its statements").click()
+    tab.page.wait_for_url("**/search/?speaker=Sergei+Lavrov")
+    results = tab.page.locator("#dm-search-page-results .dm-search__result a")
+    expect(tab.page.locator("#dm-search-page-results")).to_have_attribute("data-shown", "speaker=Sergei+Lavrov")
+    hrefs = results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs and all(h.startswith("/sources/") and "#" in h for h in hrefs), hrefs  # statements, not pages
+    titles = tab.page.locator("#dm-search-page-results .dm-search__title").all_inner_texts()
+    assert all(t.startswith("Sergei Lavrov, ") for t in titles), titles
+    expect(tab.page.locator("select[name=speaker]")).to_have_value("Sergei Lavrov")
+    tab.page.select_option("select[name=stance]", "made")
+    tab.page.fill("#dm-search-form input[name=q]", "NATO")
+    tab.page.wait_for_function("() => location.search === '?q=NATO&speaker=Sergei+Lavrov&stance=made'")
+    expect(tab.page.locator("#dm-search-page-results")).to_have_attribute(
+        "data-shown", "q=NATO&speaker=Sergei+Lavrov&stance=made"
+    )
+    narrowed = results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert narrowed and set(narrowed) <= set(hrefs), narrowed
+    tab.open("search/?q=NATO&speaker=Sergei+Lavrov&stance=made")  # the same search, from its address
+    expect(tab.page.locator("#dm-search-page-results")).to_have_attribute(
+        "data-shown", "q=NATO&speaker=Sergei+Lavrov&stance=made"
+    )
+    assert results.evaluate_all("links => links.map(a => a.getAttribute('href'))") == narrowed
+    assert tab.errors == [] and tab.outside() == []
