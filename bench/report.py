@@ -9,10 +9,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from bench.search_bytes import KINDS
 from bench.stages import STAGES
 
 RECORD_KINDS = ("source", "actor", "agreement", "demand")
 SEARCH_BUDGET = 5_000_000  # bytes of gzipped search index a reader downloads before search works
+FETCH_BUDGET = 400 * 1024  # issue #12: bytes (gzipped) a reader downloads from the home page to the first results
 Row = dict[str, Any]
 
 
@@ -81,6 +83,7 @@ def targets(sizes: dict[str, Row]) -> list[Row]:
                 all(abs(d) <= 0.2 for d in kinds.values()),
             )
         )
+    rows.append(_fetch_target(big))
     for n, r in sizes.items():
         again = r["second_run"]
         rows.append(
@@ -106,6 +109,14 @@ def targets(sizes: dict[str, Row]) -> list[Row]:
     return rows
 
 
+def _fetch_target(big: Row | None) -> Row:
+    target = "search: bytes fetched to first results ≤ 400 KB at N = 5,000"
+    largest = big.get("search_bytes", {}).get("largest") if big else None
+    if largest is None:
+        return _target(target, "not run", None)
+    return _target(target, f"{largest['gz_bytes'] / 1024:.0f} KB", largest["gz_bytes"] <= FETCH_BUDGET)
+
+
 def _size(kb: float) -> str:
     return f"{kb / 1024:.1f} MB" if kb >= 1024 else f"{kb:.0f} KB"
 
@@ -114,6 +125,10 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} s"  # "–": measured before the bench had this measure
 
 
 def _time_rows(sizes: dict[str, Row]) -> list[list[str]]:
@@ -129,6 +144,7 @@ def _time_rows(sizes: dict[str, Row]) -> list[list[str]]:
     rows.append(
         ["MkDocs build", *(f"{r['mkdocs']['seconds']:.1f} s · {r['mkdocs']['max_rss_mb']:.0f} MB" for r in sizes.values())]
     )
+    rows.append(["of which Pagefind's index", *(_seconds(r["mkdocs"].get("index_seconds")) for r in sizes.values())])
     rows.append(["**whole build**", *(f"**{r['build_seconds']:.1f} s**" for r in sizes.values())])
     rows.append(
         [
@@ -175,6 +191,25 @@ def _site_rows(sizes: dict[str, Row]) -> list[list[str]]:
         ["largest page", *(f"{s['largest_page_kb']:.0f} KB ({s['largest_page']})" for s in site)],
         ["search index: raw · gzipped", *(f"{_size(s['search_index_kb'])} · {_size(s['search_index_gz_kb'])}" for s in site)],
         ["search index gzipped, per source", *(f"{r['search_index_gz_bytes_per_source'] / 1024:.1f} KB" for r in sizes.values())],
+        *_search_rows(sizes),
+    ]
+
+
+def _search_rows(sizes: dict[str, Row]) -> list[list[str]]:
+    """What one search costs a reader (the largest of the searches made), beside what Material's index would have."""
+    largest = [r.get("search_bytes", {}).get("largest") for r in sizes.values()]
+    lunr = [r.get("lunr_index") for r in sizes.values()]
+
+    def fetched(f: Row | None) -> str:
+        return "–" if f is None else f"**{f['gz_bytes'] / 1024:.0f} KB** · {f['requests']} requests"
+
+    def kinds(f: Row | None) -> str:
+        return "–" if f is None else " · ".join(f"{f['gz_by_kind'][k] / 1024:.0f}" for k in KINDS) + " KB"
+
+    return [
+        ["search: bytes fetched to first results, gzipped · requests", *(fetched(f) for f in largest)],
+        ["(the same by kind: " + " · ".join(KINDS) + ")", *(kinds(f) for f in largest)],
+        ["Material lunr index, gzipped, same archive", *("–" if x is None else _size(x["gz_bytes"] / 1024) for x in lunr)],
     ]
 
 
@@ -193,6 +228,15 @@ def markdown(results: dict[str, Any]) -> str:
         "The site:",
         _table(header, _site_rows(sizes)),
     ]
+    searched = next((r["search_bytes"] for r in sizes.values() if "search_bytes" in r), None)
+    if searched:
+        parts.append(
+            "Search: everything Chromium fetched from opening the home page to the first results of a query (a word "
+            "of a quote and that quote's speaker's name, each pasted and typed key by key, each with an empty cache; "
+            f"the largest of the four is shown), every body gzipped by the bench at level {searched['gzip_level']}; no "
+            "request went to another host. Material's lunr index: search/search_index.json of a second MkDocs build "
+            "of the same docs with Material's search plugin on."
+        )
     limit = search_limit(sizes)
     if limit is not None:
         parts.append(

@@ -25,6 +25,7 @@ from typing import Any
 
 from bench.generate import Shape, add_one_source, edit_one_source, generate_project
 from bench.report import into_readme, machine, markdown, targets
+from bench.search_bytes import lunr_index, queries, search_bytes_row
 from bench.stages import STAGES, generate, pages_showing, publish_measured, site_stats, traced_generate
 from demarche.pipeline import Project
 from demarche.records import Archive
@@ -101,11 +102,18 @@ def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
     first = generate(project, project.docs)
     records, seconds, written = _records(first.archive), first.seconds, len(first.report.written)
     times = {name: m.seconds for name, m in first.measures.items()}
+    asked = queries(first.archive)
     del first
     _say(f"N={n}: generation {seconds:.1f} s, {written} files written; MkDocs build ...")
     build = publish_measured(project.root)
     stats = site_stats(project.root / "site")
-    _say(f"N={n}: MkDocs {build.seconds:.1f} s, {stats.pages} pages; second run ...")
+    _say(
+        f"N={n}: MkDocs {build.seconds:.1f} s (Pagefind {build.index_seconds:.1f} s), {stats.pages} pages; search in Chromium ..."
+    )
+    search = search_bytes_row(project.root / "site", asked)
+    _say(f"N={n}: Material's lunr index of the same docs (a second MkDocs build) ...")
+    lunr = lunr_index(project.root)
+    _say(f"N={n}: second run ...")
     second = generate(project, project.docs)
     second_seconds, second_written = second.seconds, len(second.report.written)
     del second
@@ -126,6 +134,9 @@ def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
         "per_source_ms": {"generation": 1000 * seconds / n, "build": 1000 * (seconds + build.seconds) / n},
         "site": asdict(stats),
         "search_index_gz_bytes_per_source": stats.search_index_gz_kb * 1024 / n,
+        "search_queries": list(asked),
+        "search_bytes": search,
+        "lunr_index": asdict(lunr),
         "second_run": {
             "files_written": second_written,
             "generation_seconds": second_seconds,

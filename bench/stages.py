@@ -95,35 +95,49 @@ def traced_generate(project: Project) -> Generation:
 class Build:
     seconds: float
     max_rss_mb: float
+    index_seconds: float  # Pagefind's index of the staged site, part of seconds
 
 
-_PUBLISH = (
-    "import sys; from pathlib import Path; from demarche.publish import publish; from demarche.index import index_site;"
-    " from demarche.link import link; from demarche.pipeline import Project, check;"
-    " from demarche.search_records import statement_records;"
-    " records = statement_records(link(check(Project(Path(sys.argv[1])))[0]));"
-    " publish(Path(sys.argv[1]), finish=lambda staged: index_site(staged, records))"
-)
+_PUBLISH = """
+import sys, time
+from pathlib import Path
+from demarche.index import index_site
+from demarche.link import link
+from demarche.pipeline import Project, check
+from demarche.publish import publish
+from demarche.search_records import statement_records
+records = statement_records(link(check(Project(Path(sys.argv[1])))[0]))
+spent = []
+def finish(staged):
+    start = time.perf_counter()
+    index_site(staged, records)
+    spent.append(time.perf_counter() - start)
+publish(Path(sys.argv[1]), finish=finish)
+print(spent[0])
+"""
 
 
 def publish_measured(root: Path) -> Build:
     """demarche.publish.publish (mkdocs build --strict, Pagefind's index, then the swap into site/) in a child process.
 
-    The child loads and links the archive once more for the statement records of the index.
+    The child loads and links the archive once more for the statement records of the index, and
+    prints how long Pagefind's index took.
 
     The child's resource usage, read back with wait4, includes the MkDocs process it runs, so
     max_rss_mb is the peak resident memory of the MkDocs build itself.
     """
-    with tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-c", _PUBLISH, str(root)], cwd=root, stdout=subprocess.DEVNULL, stderr=err)
+        process = subprocess.Popen([sys.executable, "-c", _PUBLISH, str(root)], cwd=root, stdout=out, stderr=err)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             err.seek(0)
             raise RuntimeError(f"publishing {root} failed:\n{err.read().decode('utf-8', 'replace')}")
-    return Build(seconds, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+        out.seek(0)
+        index_seconds = float(out.read().decode("utf-8").split()[-1])
+    return Build(seconds, usage.ru_maxrss / 1024, index_seconds)  # ru_maxrss is in KiB on Linux
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,7 @@ function headerBox() {
     more.href = new URL("search/", root).pathname + (query ? "?" + new URLSearchParams({ q: query }) : "");
     if (!query) {
       list.replaceChildren();
+      delete list.dataset.shown;
       open(false);
       return;
     }
@@ -119,6 +120,7 @@ function headerBox() {
     const found = await Promise.all(search.results.slice(0, SHOWN).map((r) => r.data()));
     if (input.value.trim() !== query) return;
     list.replaceChildren(...found.map((data, i) => resultItem(data, `dm-search-result-${i}`)));
+    list.dataset.shown = query; // the query these results answer (a slower, earlier one never lands here)
     const n = search.results.length;
     meta.textContent = n === 0 ? "No matching pages or statements" : n === 1 ? "1 result" : `${n} results`;
     open(true);
