@@ -16,6 +16,7 @@ RECORD_KINDS = ("source", "actor", "agreement", "demand")
 SEARCH_BUDGET = 5_000_000  # bytes of gzipped search index a reader downloads before search works
 FETCH_BUDGET = 400 * 1024  # issue #12: bytes (gzipped) a reader downloads from the home page to the first results
 Row = dict[str, Any]
+VERDICT = {True: "yes", False: "**no**", None: "not measured"}
 
 
 def _proc_field(path: str, name: str) -> str:
@@ -83,7 +84,7 @@ def targets(sizes: dict[str, Row]) -> list[Row]:
                 all(abs(d) <= 0.2 for d in kinds.values()),
             )
         )
-    rows.append(_fetch_target(big))
+    rows += search_targets(sizes)
     for n, r in sizes.items():
         again = r["second_run"]
         rows.append(
@@ -109,12 +110,14 @@ def targets(sizes: dict[str, Row]) -> list[Row]:
     return rows
 
 
-def _fetch_target(big: Row | None) -> Row:
+def search_targets(sizes: dict[str, Row]) -> list[Row]:
+    """Issue #12's budget for what a reader downloads to search; "not run" without N = 5,000."""
+    big = sizes.get("5000")
     target = "search: bytes fetched to first results ≤ 400 KB at N = 5,000"
     largest = big.get("search_bytes", {}).get("largest") if big else None
     if largest is None:
-        return _target(target, "not run", None)
-    return _target(target, f"{largest['gz_bytes'] / 1024:.0f} KB", largest["gz_bytes"] <= FETCH_BUDGET)
+        return [_target(target, "not run", None)]
+    return [_target(target, f"{largest['gz_bytes'] / 1024:.0f} KB", largest["gz_bytes"] <= FETCH_BUDGET)]
 
 
 def _size(kb: float) -> str:
@@ -191,11 +194,11 @@ def _site_rows(sizes: dict[str, Row]) -> list[list[str]]:
         ["largest page", *(f"{s['largest_page_kb']:.0f} KB ({s['largest_page']})" for s in site)],
         ["search index: raw · gzipped", *(f"{_size(s['search_index_kb'])} · {_size(s['search_index_gz_kb'])}" for s in site)],
         ["search index gzipped, per source", *(f"{r['search_index_gz_bytes_per_source'] / 1024:.1f} KB" for r in sizes.values())],
-        *_search_rows(sizes),
+        *search_rows(sizes),
     ]
 
 
-def _search_rows(sizes: dict[str, Row]) -> list[list[str]]:
+def search_rows(sizes: dict[str, Row]) -> list[list[str]]:
     """What one search costs a reader (the largest of the searches made), beside what Material's index would have."""
     largest = [r.get("search_bytes", {}).get("largest") for r in sizes.values()]
     lunr = [r.get("lunr_index") for r in sizes.values()]
@@ -228,27 +231,52 @@ def markdown(results: dict[str, Any]) -> str:
         "The site:",
         _table(header, _site_rows(sizes)),
     ]
-    searched = next((r["search_bytes"] for r in sizes.values() if "search_bytes" in r), None)
-    if searched:
-        parts.append(
-            "Search: everything Chromium fetched from opening the home page to the first results of a query (a word "
-            "of a quote and that quote's speaker's name, each pasted and typed key by key, each with an empty cache; "
-            f"the largest of the four is shown), every body gzipped by the bench at level {searched['gzip_level']}; no "
-            "request went to another host. Material's lunr index: search/search_index.json of a second MkDocs build "
-            "of the same docs with Material's search plugin on."
-        )
+    parts += _search_note(sizes)
     limit = search_limit(sizes)
     if limit is not None:
         parts.append(
             f"Extrapolated from these points (a straight line through them): the gzipped search index reaches "
             f"{SEARCH_BUDGET / 1e6:.0f} MB at about {limit:,.0f} sources."
         )
-    verdict = {True: "yes", False: "**no**", None: "not measured"}
     parts.append(
         _table(
-            ["target", "measured", "met"], [[t["target"], t["measured"], verdict[t["met"]]] for t in results.get("targets", [])]
+            ["target", "measured", "met"], [[t["target"], t["measured"], VERDICT[t["met"]]] for t in results.get("targets", [])]
         )
     )
+    return "\n\n".join(parts) + "\n"
+
+
+def _search_note(sizes: dict[str, Row]) -> list[str]:
+    searched = next((r["search_bytes"] for r in sizes.values() if "search_bytes" in r), None)
+    if not searched:
+        return []
+    return [
+        "Search: everything Chromium fetched from opening the home page to the first results of a query (a word "
+        "of a quote and that quote's speaker's name, each pasted and typed key by key, each with an empty cache; "
+        f"the largest of the four is shown), every body gzipped by the bench at level {searched['gzip_level']}; no "
+        "request went to another host. Material's lunr index: search/search_index.json of a second MkDocs build "
+        "of the same docs with Material's search plugin on."
+    ]
+
+
+def search_markdown(results: dict[str, Any]) -> str:
+    """The tables of a --search-only run: search's rows, the index's time, the target."""
+    m = results["machine"]
+    sizes: dict[str, Row] = results["sizes"]
+    header = ["", *(f"N = {int(n):,}" for n in sizes)]
+    rows = [
+        ["load average (1 min) when the size began", *(str(r["load_average_at_start"]) for r in sizes.values())],
+        ["MkDocs build (with Pagefind's index)", *(_seconds(r["mkdocs"]["seconds"]) for r in sizes.values())],
+        ["of which Pagefind's index", *(_seconds(r["mkdocs"]["index_seconds"]) for r in sizes.values())],
+        *search_rows(sizes),
+    ]
+    checked = [[t["target"], t["measured"], VERDICT[t["met"]]] for t in results.get("targets", [])]
+    parts = [
+        f"Measured {m['date']} on {m['cpu']}, {m['nproc']} cores, {m['memory_gib']} GiB, Python {m['python']}.",
+        _table(header, rows),
+        *_search_note(sizes),
+        _table(["target", "measured", "met"], checked),
+    ]
     return "\n\n".join(parts) + "\n"
 
 
