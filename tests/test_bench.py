@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from bench.generate import Shape, add_one_source, archive_files, edit_one_source, generate_project
-from bench.report import into_readme, machine, markdown, targets
-from bench.run import bench_size
+from bench.report import into_readme, machine, markdown, search_markdown, search_targets, targets
+from bench.run import bench_search, bench_size
 from bench.search_bytes import KINDS, kind_of, queries
 from bench.stages import STAGES, generate, pages_showing
 
@@ -85,6 +85,20 @@ def test_one_size_is_measured_end_to_end(tmp_path: Path) -> None:
     assert f"| search: bytes fetched to first results, gzipped · requests | **{largest['gz_bytes'] / 1024:.0f} KB** · " in text
     assert "| search: bytes fetched to first results ≤ 400 KB at N = 5,000 | not run | not measured |" in text
     assert "| Material lunr index, gzipped, same archive | " in text
+
+
+@pytest.mark.slow
+def test_search_alone_is_measured_with_the_same_rows(tmp_path: Path) -> None:
+    require_chromium(chromium(), os.environ)
+    result = bench_search(TINY, tmp_path)
+    assert json.loads(json.dumps(result)) == result
+    assert_search_was_measured(result)
+    sizes = {"5": result}
+    text = search_markdown({"machine": machine(), "sizes": sizes, "targets": search_targets(sizes)})
+    largest = result["search_bytes"]["largest"]
+    assert f"| search: bytes fetched to first results, gzipped · requests | **{largest['gz_bytes'] / 1024:.0f} KB** · " in text
+    assert f"| of which Pagefind's index | {result['mkdocs']['index_seconds']:.1f} s |" in text
+    assert "| search: bytes fetched to first results ≤ 400 KB at N = 5,000 | not run | not measured |" in text
 
 
 def assert_search_was_measured(result: dict[str, Any]) -> None:
