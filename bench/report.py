@@ -9,11 +9,14 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from bench.search_bytes import KINDS
 from bench.stages import STAGES
 
 RECORD_KINDS = ("source", "actor", "agreement", "demand")
 SEARCH_BUDGET = 5_000_000  # bytes of gzipped search index a reader downloads before search works
+FETCH_BUDGET = 400 * 1024  # issue #12: bytes (gzipped) a reader downloads from the home page to the first results
 Row = dict[str, Any]
+VERDICT = {True: "yes", False: "**no**", None: "not measured"}
 
 
 def _proc_field(path: str, name: str) -> str:
@@ -39,9 +42,14 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _lunr_gz_bytes(r: Row) -> float:
+    """Material's gzipped lunr index: measured beside Pagefind's, or (in results from before Pagefind) the site's own."""
+    return float(r["lunr_index"]["gz_bytes"]) if "lunr_index" in r else float(r["site"]["search_index_gz_kb"]) * 1024
+
+
 def search_limit(sizes: dict[str, Row]) -> float | None:
-    """Archive size (sources) at which the gzipped search index reaches SEARCH_BUDGET: a least-squares line through the measured points."""
-    points = [(float(n), float(r["site"]["search_index_gz_kb"]) * 1024) for n, r in sizes.items()]
+    """Archive size (sources) at which Material's gzipped lunr index reaches SEARCH_BUDGET: a least-squares line through the measured points."""
+    points = [(float(n), float(_lunr_gz_bytes(r))) for n, r in sizes.items()]
     if len(points) < 2:
         return None
     mean_x = sum(x for x, _ in points) / len(points)
@@ -81,6 +89,7 @@ def targets(sizes: dict[str, Row]) -> list[Row]:
                 all(abs(d) <= 0.2 for d in kinds.values()),
             )
         )
+    rows += search_targets(sizes)
     for n, r in sizes.items():
         again = r["second_run"]
         rows.append(
@@ -106,6 +115,16 @@ def targets(sizes: dict[str, Row]) -> list[Row]:
     return rows
 
 
+def search_targets(sizes: dict[str, Row]) -> list[Row]:
+    """Issue #12's budget for what a reader downloads to search; "not run" without N = 5,000."""
+    big = sizes.get("5000")
+    target = "search: bytes fetched to first results ≤ 400 KB at N = 5,000"
+    largest = big.get("search_bytes", {}).get("largest") if big else None
+    if largest is None:
+        return [_target(target, "not run", None)]
+    return [_target(target, f"{largest['gz_bytes'] / 1024:.0f} KB", largest["gz_bytes"] <= FETCH_BUDGET)]
+
+
 def _size(kb: float) -> str:
     return f"{kb / 1024:.1f} MB" if kb >= 1024 else f"{kb:.0f} KB"
 
@@ -114,6 +133,10 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} s"  # "–": measured before the bench had this measure
 
 
 def _time_rows(sizes: dict[str, Row]) -> list[list[str]]:
@@ -129,6 +152,7 @@ def _time_rows(sizes: dict[str, Row]) -> list[list[str]]:
     rows.append(
         ["MkDocs build", *(f"{r['mkdocs']['seconds']:.1f} s · {r['mkdocs']['max_rss_mb']:.0f} MB" for r in sizes.values())]
     )
+    rows.append(["of which Pagefind's index", *(_seconds(r["mkdocs"].get("index_seconds")) for r in sizes.values())])
     rows.append(["**whole build**", *(f"**{r['build_seconds']:.1f} s**" for r in sizes.values())])
     rows.append(
         [
@@ -173,8 +197,30 @@ def _site_rows(sizes: dict[str, Row]) -> list[list[str]]:
             *(" · ".join(f"{s['median_record_page_kb'].get(k, 0):.1f}" for k in RECORD_KINDS) + " KB" for s in site),
         ],
         ["largest page", *(f"{s['largest_page_kb']:.0f} KB ({s['largest_page']})" for s in site)],
-        ["search index: raw · gzipped", *(f"{_size(s['search_index_kb'])} · {_size(s['search_index_gz_kb'])}" for s in site)],
-        ["search index gzipped, per source", *(f"{r['search_index_gz_bytes_per_source'] / 1024:.1f} KB" for r in sizes.values())],
+        [
+            "search files in site/, all of them (Pagefind's: never fetched whole): raw · gzipped",
+            *(f"{_size(s['search_index_kb'])} · {_size(s['search_index_gz_kb'])}" for s in site),
+        ],
+        ["(the same gzipped, per source)", *(f"{r['search_index_gz_bytes_per_source'] / 1024:.1f} KB" for r in sizes.values())],
+        *search_rows(sizes),
+    ]
+
+
+def search_rows(sizes: dict[str, Row]) -> list[list[str]]:
+    """What one search costs a reader (the largest of the searches made), beside what Material's index would have."""
+    largest = [r.get("search_bytes", {}).get("largest") for r in sizes.values()]
+    lunr = [r.get("lunr_index") for r in sizes.values()]
+
+    def fetched(f: Row | None) -> str:
+        return "–" if f is None else f"**{f['gz_bytes'] / 1024:.0f} KB** · {f['requests']} requests"
+
+    def kinds(f: Row | None) -> str:
+        return "–" if f is None else " · ".join(f"{f['gz_by_kind'][k] / 1024:.0f}" for k in KINDS) + " KB"
+
+    return [
+        ["search: bytes fetched to first results, gzipped · requests", *(fetched(f) for f in largest)],
+        ["(the same by kind: " + " · ".join(KINDS) + ")", *(kinds(f) for f in largest)],
+        ["Material lunr index, gzipped, same archive", *("–" if x is None else _size(x["gz_bytes"] / 1024) for x in lunr)],
     ]
 
 
@@ -193,18 +239,52 @@ def markdown(results: dict[str, Any]) -> str:
         "The site:",
         _table(header, _site_rows(sizes)),
     ]
+    parts += _search_note(sizes)
     limit = search_limit(sizes)
     if limit is not None:
         parts.append(
-            f"Extrapolated from these points (a straight line through them): the gzipped search index reaches "
+            f"Extrapolated from these points (a straight line through them): Material's gzipped lunr index reaches "
             f"{SEARCH_BUDGET / 1e6:.0f} MB at about {limit:,.0f} sources."
         )
-    verdict = {True: "yes", False: "**no**", None: "not measured"}
     parts.append(
         _table(
-            ["target", "measured", "met"], [[t["target"], t["measured"], verdict[t["met"]]] for t in results.get("targets", [])]
+            ["target", "measured", "met"], [[t["target"], t["measured"], VERDICT[t["met"]]] for t in results.get("targets", [])]
         )
     )
+    return "\n\n".join(parts) + "\n"
+
+
+def _search_note(sizes: dict[str, Row]) -> list[str]:
+    searched = next((r["search_bytes"] for r in sizes.values() if "search_bytes" in r), None)
+    if not searched:
+        return []
+    return [
+        "Search: everything Chromium fetched from opening the home page to the first results of a query (a word "
+        "of a quote and that quote's speaker's name, each pasted and typed key by key, each with an empty cache; "
+        f"the largest of the four is shown), every body gzipped by the bench at level {searched['gzip_level']}; no "
+        "request went to another host. Material's lunr index: search/search_index.json of a second MkDocs build "
+        "of the same docs with Material's search plugin on."
+    ]
+
+
+def search_markdown(results: dict[str, Any]) -> str:
+    """The tables of a --search-only run: search's rows, the index's time, the target."""
+    m = results["machine"]
+    sizes: dict[str, Row] = results["sizes"]
+    header = ["", *(f"N = {int(n):,}" for n in sizes)]
+    rows = [
+        ["load average (1 min) when the size began", *(str(r["load_average_at_start"]) for r in sizes.values())],
+        ["MkDocs build (with Pagefind's index)", *(_seconds(r["mkdocs"]["seconds"]) for r in sizes.values())],
+        ["of which Pagefind's index", *(_seconds(r["mkdocs"]["index_seconds"]) for r in sizes.values())],
+        *search_rows(sizes),
+    ]
+    checked = [[t["target"], t["measured"], VERDICT[t["met"]]] for t in results.get("targets", [])]
+    parts = [
+        f"Measured {m['date']} on {m['cpu']}, {m['nproc']} cores, {m['memory_gib']} GiB, Python {m['python']}.",
+        _table(header, rows),
+        *_search_note(sizes),
+        _table(["target", "measured", "met"], checked),
+    ]
     return "\n\n".join(parts) + "\n"
 
 

@@ -2,6 +2,7 @@
 
 python -m bench.run                       # N = 100, 1,000 and 5,000; writes bench/results/latest.json
 python -m bench.run --sizes 100 1000      # (make bench SIZES="100 1000")
+python -m bench.run --search-only --sizes 5000   # only what search costs: bytes to first results, lunr, index time
 python -m bench.run --profile 1000        # cProfile of generation at N = 1,000
 python -m bench.run --table bench/results/latest.json   # the tables again, from a results file
 python -m bench.run --table bench/results/latest.json --readme README.md   # and into the README's section
@@ -24,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate import Shape, add_one_source, edit_one_source, generate_project
-from bench.report import into_readme, machine, markdown, targets
+from bench.report import into_readme, machine, markdown, search_markdown, search_targets, targets
+from bench.search_bytes import lunr_index, queries, search_bytes_row
 from bench.stages import STAGES, generate, pages_showing, publish_measured, site_stats, traced_generate
 from demarche.pipeline import Project
 from demarche.records import Archive
@@ -101,11 +103,18 @@ def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
     first = generate(project, project.docs)
     records, seconds, written = _records(first.archive), first.seconds, len(first.report.written)
     times = {name: m.seconds for name, m in first.measures.items()}
+    asked = queries(first.archive)
     del first
     _say(f"N={n}: generation {seconds:.1f} s, {written} files written; MkDocs build ...")
     build = publish_measured(project.root)
     stats = site_stats(project.root / "site")
-    _say(f"N={n}: MkDocs {build.seconds:.1f} s, {stats.pages} pages; second run ...")
+    _say(
+        f"N={n}: MkDocs {build.seconds:.1f} s (Pagefind {build.index_seconds:.1f} s), {stats.pages} pages; search in Chromium ..."
+    )
+    search = search_bytes_row(project.root / "site", asked)
+    _say(f"N={n}: Material's lunr index of the same docs (a second MkDocs build) ...")
+    lunr = lunr_index(project.root)
+    _say(f"N={n}: second run ...")
     second = generate(project, project.docs)
     second_seconds, second_written = second.seconds, len(second.report.written)
     del second
@@ -126,6 +135,9 @@ def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
         "per_source_ms": {"generation": 1000 * seconds / n, "build": 1000 * (seconds + build.seconds) / n},
         "site": asdict(stats),
         "search_index_gz_bytes_per_source": stats.search_index_gz_kb * 1024 / n,
+        "search_queries": list(asked),
+        "search_bytes": search,
+        "lunr_index": asdict(lunr),
         "second_run": {
             "files_written": second_written,
             "generation_seconds": second_seconds,
@@ -134,6 +146,36 @@ def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
         },
         "edit_one_source": edit,
         "add_one_source": add,
+    }
+
+
+def bench_search(shape: Shape, work: Path) -> dict[str, Any]:
+    """Only what search costs at one size: the site built once, the searches in Chromium, Material's lunr index.
+
+    For sizes where the whole of bench_size would take too long; its rows are those of bench_size.
+    """
+    n = shape.sources
+    folder = work / f"n{n}"
+    shutil.rmtree(folder, ignore_errors=True)
+    load_average = round(os.getloadavg()[0], 2)
+    project = generate_project(folder, shape)
+    first = generate(project, project.docs)
+    asked, seconds = queries(first.archive), first.seconds
+    del first
+    _say(f"N={n}: generation {seconds:.1f} s; MkDocs build ...")
+    build = publish_measured(project.root)
+    _say(f"N={n}: MkDocs {build.seconds:.1f} s (Pagefind {build.index_seconds:.1f} s); search in Chromium ...")
+    search = search_bytes_row(project.root / "site", asked)
+    _say(f"N={n}: Material's lunr index of the same docs (a second MkDocs build) ...")
+    lunr = lunr_index(project.root)
+    return {
+        "load_average_at_start": load_average,
+        "sources": n,
+        "generation_seconds": seconds,
+        "mkdocs": asdict(build),
+        "search_queries": list(asked),
+        "search_bytes": search,
+        "lunr_index": asdict(lunr),
     }
 
 
@@ -162,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="where to write the results as JSON")
     parser.add_argument("--work", type=Path, help="where to build the synthetic projects (default: a temporary folder)")
     parser.add_argument("--profile", type=int, metavar="N", help="profile generation at size N instead of benchmarking")
+    parser.add_argument("--search-only", action="store_true", help="measure only what search costs (bytes, lunr, index time)")
     parser.add_argument("--table", type=Path, metavar="JSON", help="print the tables of a results file and stop")
     parser.add_argument("--readme", type=Path, metavar="README", help="with --table: put the tables into README's bench section")
     args = parser.parse_args(argv)
@@ -178,14 +221,14 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         results: dict[str, Any] = {"machine": machine(), "sizes": {}}
         for n in args.sizes:
-            results["sizes"][str(n)] = bench_size(Shape(n), work)
+            results["sizes"][str(n)] = (bench_search if args.search_only else bench_size)(Shape(n), work)
             if not args.work:
                 shutil.rmtree(work / f"n{n}", ignore_errors=True)
     results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    results["targets"] = targets(results["sizes"])
+    results["targets"] = search_targets(results["sizes"]) if args.search_only else targets(results["sizes"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(markdown(results))
+    print(search_markdown(results) if args.search_only else markdown(results))
     return 0
 
 

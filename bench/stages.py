@@ -95,27 +95,49 @@ def traced_generate(project: Project) -> Generation:
 class Build:
     seconds: float
     max_rss_mb: float
+    index_seconds: float  # Pagefind's index of the staged site, part of seconds
 
 
-_PUBLISH = "import sys; from pathlib import Path; from demarche.publish import publish; publish(Path(sys.argv[1]))"
+_PUBLISH = """
+import sys, time
+from pathlib import Path
+from demarche.index import index_site
+from demarche.link import link
+from demarche.pipeline import Project, check
+from demarche.publish import publish
+from demarche.search_records import statement_records
+records = statement_records(link(check(Project(Path(sys.argv[1])))[0]))
+spent = []
+def finish(staged):
+    start = time.perf_counter()
+    index_site(staged, records)
+    spent.append(time.perf_counter() - start)
+publish(Path(sys.argv[1]), finish=finish)
+print(spent[0])
+"""
 
 
 def publish_measured(root: Path) -> Build:
-    """demarche.publish.publish (mkdocs build --strict, then the swap into site/) in a child process.
+    """demarche.publish.publish (mkdocs build --strict, Pagefind's index, then the swap into site/) in a child process.
+
+    The child loads and links the archive once more for the statement records of the index, and
+    prints how long Pagefind's index took.
 
     The child's resource usage, read back with wait4, includes the MkDocs process it runs, so
     max_rss_mb is the peak resident memory of the MkDocs build itself.
     """
-    with tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-c", _PUBLISH, str(root)], cwd=root, stdout=subprocess.DEVNULL, stderr=err)
+        process = subprocess.Popen([sys.executable, "-c", _PUBLISH, str(root)], cwd=root, stdout=out, stderr=err)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             err.seek(0)
             raise RuntimeError(f"publishing {root} failed:\n{err.read().decode('utf-8', 'replace')}")
-    return Build(seconds, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+        out.seek(0)
+        index_seconds = float(out.read().decode("utf-8").split()[-1])
+    return Build(seconds, usage.ru_maxrss / 1024, index_seconds)  # ru_maxrss is in KiB on Linux
 
 
 @dataclass(frozen=True)
@@ -143,11 +165,11 @@ def _record_kind(page: str) -> str | None:
 
 
 def site_stats(site: Path) -> SiteStats:
-    """What a reader downloads: the HTML pages, the whole site, and Material's single-file search index."""
+    """What a reader downloads: the HTML pages, the whole site, and Pagefind's whole search bundle."""
     html = {p.relative_to(site).as_posix(): p.stat().st_size for p in site.rglob("*.html")}
     total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
     largest = max(html, key=lambda k: html[k])
-    index = (site / "search" / "search_index.json").read_bytes()
+    bundle = [p.read_bytes() for p in sorted((site / "pagefind").rglob("*")) if p.is_file()]
     return SiteStats(
         pages=len(html),
         total_mb=total / MB,
@@ -155,8 +177,8 @@ def site_stats(site: Path) -> SiteStats:
         median_page_kb=statistics.median(html.values()) / 1024,
         largest_page_kb=html[largest] / 1024,
         largest_page=largest,
-        search_index_kb=len(index) / 1024,
-        search_index_gz_kb=len(gzip.compress(index, compresslevel=6)) / 1024,
+        search_index_kb=sum(len(b) for b in bundle) / 1024,  # all of Pagefind's bundle, not what one search fetches
+        search_index_gz_kb=sum(len(gzip.compress(b, compresslevel=6)) for b in bundle) / 1024,
         median_record_page_kb=_median_by_kind(html),
     )
 

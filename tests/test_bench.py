@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import statistics
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bench.generate import Shape, add_one_source, archive_files, edit_one_source, generate_project
-from bench.report import into_readme, machine, markdown, targets
-from bench.run import bench_size
+from bench.report import into_readme, machine, markdown, search_markdown, search_targets, targets
+from bench.run import bench_search, bench_size
+from bench.search_bytes import KINDS, kind_of, queries
 from bench.stages import STAGES, generate, pages_showing
 
 from demarche.link import link
 from demarche.load import load_archive
 from demarche.validate import validate
+from tests.browser.conftest import chromium, require_chromium
 
 TINY = Shape(5, actors=30, agreements=6, demands=6)
 
@@ -59,14 +63,17 @@ def test_a_few_actors_are_mentioned_in_nearly_every_source_and_most_in_few(tmp_p
 
 @pytest.mark.slow
 def test_one_size_is_measured_end_to_end(tmp_path: Path) -> None:
+    require_chromium(chromium(), os.environ)  # the search is measured in the browser
     result = bench_size(TINY, tmp_path)
     assert json.loads(json.dumps(result)) == result
     assert (result["sources"], result["actors"], result["agreements"], result["demands"]) == (5, 30, 6, 6)
     assert result["site"]["pages"] > 5 + 30 + 6 + 6 and result["files_written"] > 5 + 30 + 6 + 6
     assert result["second_run"]["files_written"] == 0
     assert result["edit_one_source"]["only_pages_showing_it"]
+    assert_search_was_measured(result)
     rows = targets({"5": result})
     assert [r["target"] for r in rows] == [
+        "search: bytes fetched to first results ≤ 400 KB at N = 5,000",
         "N = 5: a second run writes no file",
         "N = 5: a second whole build is faster than the first",
         "N = 5: editing one source's text rewrites only pages that show it",
@@ -74,6 +81,72 @@ def test_one_size_is_measured_end_to_end(tmp_path: Path) -> None:
     measured_on = machine() | {"load_average_after": [0.0]}
     text = markdown({"machine": measured_on, "sizes": {"5": result}, "targets": rows})
     assert "| N = 5 |" in text and "| N = 5: a second run writes no file | 0 written | yes |" in text
+    largest = result["search_bytes"]["largest"]
+    assert f"| search: bytes fetched to first results, gzipped · requests | **{largest['gz_bytes'] / 1024:.0f} KB** · " in text
+    assert "| search: bytes fetched to first results ≤ 400 KB at N = 5,000 | not run | not measured |" in text
+    assert "| Material lunr index, gzipped, same archive | " in text
+
+
+@pytest.mark.slow
+def test_search_alone_is_measured_with_the_same_rows(tmp_path: Path) -> None:
+    require_chromium(chromium(), os.environ)
+    result = bench_search(TINY, tmp_path)
+    assert json.loads(json.dumps(result)) == result
+    assert_search_was_measured(result)
+    sizes = {"5": result}
+    text = search_markdown({"machine": machine(), "sizes": sizes, "targets": search_targets(sizes)})
+    largest = result["search_bytes"]["largest"]
+    assert f"| search: bytes fetched to first results, gzipped · requests | **{largest['gz_bytes'] / 1024:.0f} KB** · " in text
+    assert f"| of which Pagefind's index | {result['mkdocs']['index_seconds']:.1f} s |" in text
+    assert "| search: bytes fetched to first results ≤ 400 KB at N = 5,000 | not run | not measured |" in text
+
+
+def assert_search_was_measured(result: dict[str, Any]) -> None:
+    """Four searches (a quote's word and a speaker, pasted and typed) each fetched the page, Pagefind and its index."""
+    searches = result["search_bytes"]["searches"]
+    assert [(s["query"], s["typed"]) for s in searches] == [
+        (q, typed) for q in result["search_queries"] for typed in (False, True)
+    ]
+    for search in searches:
+        by_kind = search["gz_by_kind"]
+        assert set(by_kind) == set(KINDS) and search["gz_bytes"] == sum(by_kind.values())
+        assert all(by_kind[k] > 0 for k in ("html", "css", "js", "wasm", "pagefind index", "fragments")), by_kind
+        assert search["other_hosts"] == [] and search["requests"] >= 6
+        assert 0 < search["gz_bytes"] < search["raw_bytes"]
+    assert result["search_bytes"]["largest"] == max(searches, key=lambda s: s["gz_bytes"])
+    speaker = searches[2]
+    assert speaker["first_result"].startswith("/actors/"), speaker  # a speaker's name finds the speaker's page
+    assert result["lunr_index"]["gz_bytes"] > 0 and result["mkdocs"]["index_seconds"] > 0
+
+
+@pytest.mark.parametrize(
+    ("url", "content_type", "kind"),
+    [
+        ("http://127.0.0.1:8000/", "text/html", "html"),
+        ("http://127.0.0.1:8000/sources/x/", "text/html; charset=utf-8", "html"),
+        ("http://127.0.0.1:8000/assets/stylesheets/main.css", "text/css", "css"),
+        ("http://127.0.0.1:8000/assets/search.js", "text/javascript", "js"),
+        ("http://127.0.0.1:8000/pagefind/pagefind.js", "text/javascript", "js"),
+        ("http://127.0.0.1:8000/pagefind/wasm.en.pagefind", "application/octet-stream", "wasm"),
+        ("http://127.0.0.1:8000/pagefind/pagefind-entry.json", "application/json", "pagefind index"),
+        ("http://127.0.0.1:8000/pagefind/pagefind.en_1a2b.pf_meta", "application/octet-stream", "pagefind index"),
+        ("http://127.0.0.1:8000/pagefind/index/en_1a2b.pf_index", "application/octet-stream", "pagefind index"),
+        ("http://127.0.0.1:8000/pagefind/filter/en_1a2b.pf_filter", "application/octet-stream", "pagefind index"),
+        ("http://127.0.0.1:8000/pagefind/fragment/en_1a2b.pf_fragment", "application/octet-stream", "fragments"),
+        ("http://127.0.0.1:8000/assets/images/favicon.png", "image/png", "other"),
+    ],
+)
+def test_each_download_is_counted_under_its_kind(url: str, content_type: str, kind: str) -> None:
+    assert kind_of(url, content_type) == kind
+
+
+def test_the_searches_are_a_word_of_the_first_quote_and_its_speaker(tmp_path: Path) -> None:
+    project = generate_project(tmp_path / "p", TINY)
+    archive = generate(project, project.docs).archive
+    word, speaker = queries(archive)
+    first = min(archive.sources, key=lambda s: s.id).statements[0]
+    assert word in first.quote and len(word) >= 4 and " " not in word
+    assert speaker == next(a.name for a in archive.actors if a.id == first.speaker)
 
 
 def test_the_tables_replace_what_stood_between_the_readme_markers() -> None:

@@ -90,7 +90,18 @@ def test_the_stamp_is_not_published(tmp_path: Path) -> None:
 
 def test_the_stamp_covers_every_package_that_shapes_the_site() -> None:
     names = {package.partition("==")[0] for package in output_packages()}
-    assert {"mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "markupsafe", "pygments", "babel"} <= names
+    assert {
+        "mkdocs",
+        "mkdocs-material",
+        "markdown",
+        "pymdown-extensions",
+        "jinja2",
+        "markupsafe",
+        "pygments",
+        "babel",
+        "pagefind",
+        "pagefind-bin",
+    } <= names
 
 
 def test_a_site_changed_since_its_build_is_built_again(tmp_path: Path) -> None:

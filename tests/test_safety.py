@@ -1,8 +1,8 @@
 """Content is data: nothing a contributor writes runs in a reader's browser or on the build machine.
 
 An archive whose every field and body carries markup, scripts, `javascript:` links and template
-syntax is built for real (Jinja, Markdown, MkDocs, Material); then every built page, and the
-search index Material renders as HTML, is parsed and searched for anything live. Every URL the
+syntax is built for real (Jinja, Markdown, MkDocs, Material, Pagefind); then every built page is parsed
+and searched for anything live, and Pagefind's index is checked to hold content as text. Every URL the
 site carries (pages, search index, feeds, open data) must be one htmlcheck allows: the check of
 each body is the first line of defence, this is the second.
 """
@@ -20,7 +20,8 @@ import pytest
 from demarche import htmlcheck
 from demarche.cli import main
 from demarche.pipeline import build
-from tests.conftest import MINIMAL, make_project
+from tests.conftest import MINIMAL, ROOT, make_project
+from tests.pagefind_index import fragments
 
 pytestmark = pytest.mark.slow
 
@@ -144,7 +145,7 @@ class Page(HTMLParser):
 
 
 def live_markup(page: Page, where: str) -> list[str]:
-    """Everything in a page that could run: scripts not Material's own, handlers, script URLs, frames."""
+    """Everything in a page that could run: scripts not Material's own or the site's search, handlers, script URLs, frames."""
     found = []
     for tag, attrs in page.elements:
         if tag in LIVE_TAGS:
@@ -157,11 +158,18 @@ def live_markup(page: Page, where: str) -> list[str]:
                 found.append(f"{where}: meta refresh to {value!r}")
     for attrs, text in page.scripts:
         src = attrs.get("src", "")
-        material = (src and "assets/javascripts/" in src and ":" not in src) or (
-            not src
-            and (
-                (attrs.get("id") == "__config" and attrs.get("type") == "application/json")
-                or text.startswith(MATERIAL_INLINE_SCRIPTS)
+        ours = (
+            (src == "assets/search.js" or src.endswith("/assets/search.js")) and ":" not in src and attrs.get("type") == "module"
+        )  # the site's search
+        material = (
+            ours
+            or (src and "assets/javascripts/" in src and ":" not in src)
+            or (
+                not src
+                and (
+                    (attrs.get("id") == "__config" and attrs.get("type") == "application/json")
+                    or text.startswith(MATERIAL_INLINE_SCRIPTS)
+                )
             )
         )
         if not material or "alert(" in text:
@@ -246,20 +254,20 @@ def test_markdown_in_titles_and_names_does_not_break_their_pages(built: tuple[Pa
     ]
 
 
-def test_the_search_index_carries_no_markup_from_content(built: tuple[Path, dict[str, str], dict[str, str]]) -> None:
-    """Material's search shows result titles and texts as HTML: only its own few tags may be there."""
-    index = json.loads((built[0] / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
-    tags = set()
-    for doc in index["docs"]:
-        for field in ("title", "text"):
-            parsed = Page(doc[field])
-            tags |= {tag for tag, _ in parsed.elements}
-            assert live_markup(parsed, doc["location"]) == []
-    assert tags <= {"p", "code", "pre", "li", "ol", "ul", "sub", "sup"}
-    (entry,) = [d for d in index["docs"] if d["location"] == "sources/lavrov-osce/"]
-    assert Page(entry["title"]).visible() == TITLE
-    found = [item for doc in index["docs"] for field in ("title", "text") for item in unsafe_urls(doc[field], doc["location"])]
-    assert found + [doc["location"] for doc in index["docs"] if htmlcheck.refusal(doc["location"])] == []
+def test_the_search_index_holds_content_as_text(built: tuple[Path, dict[str, str], dict[str, str]]) -> None:
+    """Pagefind keeps a page's visible text as text: the hostile title is in the index verbatim, never as markup of the page."""
+    (entry,) = [f for f in fragments(built[0] / "site") if f.url == "/sources/lavrov-osce/"]
+    assert entry.meta["title"] == TITLE
+    assert TITLE in entry.content
+    assert [f.url for f in fragments(built[0] / "site") if htmlcheck.refusal(f.url)] == []
+
+
+def test_the_search_shows_indexed_text_as_text() -> None:
+    """Pagefind's JS escapes < and > of the text before marking the words found; search.js then builds text nodes and
+    <mark> elements only, and parses entities in a detached <textarea>, whose content is never markup."""
+    script = (ROOT / "docs" / "assets" / "search.js").read_text(encoding="utf-8")
+    assert script.count("innerHTML") == 1 and 'decode = document.createElement("textarea")' in script
+    assert "insertAdjacentHTML" not in script and "outerHTML" not in script and "document.write" not in script
 
 
 def test_the_links_of_a_text_stay_links_and_its_disguised_ones_stay_text(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,6 +12,7 @@ import yaml
 from demarche.pipeline import Project, generate_pages
 from demarche.schema import KINDS, NESTED, Field
 from demarche.urls import FIELD_REFERENCE as DOC
+from tests.pagefind_index import fragments
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,8 +91,8 @@ def test_the_page_is_in_the_navigation_and_linked_from_contributing(page: str) -
 
 @pytest.mark.slow
 def test_its_examples_stay_out_of_the_search(site: Path) -> None:
-    index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
-    assert index["docs"] and not [d for d in index["docs"] if d["location"].startswith("reference/")]
+    indexed = fragments(site)
+    assert indexed and not [f for f in indexed if f.url.startswith("/reference/")]
 
 
 def test_the_page_is_generated_with_the_other_pages(project: Callable[..., Project]) -> None:

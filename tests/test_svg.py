@@ -134,7 +134,7 @@ def test_neighbourhood_caps_each_group_and_links_every_node(project: Callable[..
     graph = graph_of(project(crowd(8, demand_of=8)))
     demand = graph.demands["no-further-nato-enlargement"]
     picture = svg.neighbourhood("demands/no-further-nato-enlargement.md", demand.title, svg.demand_groups(graph, demand))
-    assert picture.startswith('<div class="dm-picture" markdown="0" data-search-exclude>\n<svg ')
+    assert picture.startswith('<div class="dm-picture" markdown="0" data-pagefind-ignore>\n<svg ')
     assert ">BY</text>" in picture and ">OF</text>" in picture
     assert ">+ 5 more</text>" in picture  # by Russia, then 8 speakers and Lavrov who made it
     assert ">+ 3 more</text>" in picture  # of 8 speakers

@@ -1,4 +1,4 @@
-"""The pipeline, stage by stage: load -> validate -> link -> plan -> render -> write -> publish."""
+"""The pipeline, stage by stage: load -> validate -> link -> plan -> render -> write -> publish -> index."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from mkdocs.utils.yaml import yaml_load
 
 from demarche.feeds import feed_files
+from demarche.index import index_site
 from demarche.index_pages import index_pages
 from demarche.link import Graph, link
 from demarche.load import load_archive
@@ -32,6 +33,7 @@ from demarche.records import Archive
 from demarche.redirects import redirect_files
 from demarche.render import render_pages
 from demarche.schema_doc import field_reference_file
+from demarche.search_records import statement_records
 from demarche.svg import parse_date
 from demarche.urls import SiteInfo
 from demarche.validate import validate
@@ -121,7 +123,7 @@ def generate(project: Project) -> WriteReport:
 
 
 def build(project: Project) -> tuple[WriteReport, bool]:
-    """Generate, then publish; if MkDocs fails, docs/ is put back as it was, to match the site still published.
+    """Generate, then publish and index; if either fails, docs/ is put back as it was, to match the site still published.
 
     Returns the write report and whether MkDocs ran: when nothing MkDocs reads has changed since the
     last successful build (see `site_inputs`), the site in site/ is already what it would build.
@@ -130,6 +132,7 @@ def build(project: Project) -> tuple[WriteReport, bool]:
     anything else changed, is built again.
     """
     graph, pages, _ = generate_pages(project)
+    records = statement_records(graph)
     with build_lock(project) as lock:
         report = write_pages(project.docs, pages)
         environ = mkdocs_environ(graph)
@@ -139,7 +142,7 @@ def build(project: Project) -> tuple[WriteReport, bool]:
             return report, False
         try:
             stamp.unlink(missing_ok=True)
-            publish(project.root, environ=environ, pass_fds=(lock,))
+            publish(project.root, environ=environ, pass_fds=(lock,), finish=lambda staged: index_site(staged, records))
         except Exception:
             with contextlib.suppress(OSError):
                 undo(project.docs, report)
@@ -247,9 +250,10 @@ def _fingerprint_file(digest: _Hash, path: Path, root: Path) -> None:
 
 @functools.cache
 def output_packages() -> tuple[str, ...]:
-    """name==version of MkDocs, Material and every package they require (Markdown, pymdown-extensions, Jinja2, Pygments...)."""
+    """name==version of MkDocs, Material, Pagefind and every package they require (Markdown, pymdown-extensions,
+    Jinja2, Pygments, Pagefind's binary...)."""
     seen: dict[str, str] = {}
-    todo = ["mkdocs", "mkdocs-material"]
+    todo = ["mkdocs", "mkdocs-material", "pagefind", "pagefind-bin"]
     while todo:
         name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
         if name in seen:

@@ -1,10 +1,13 @@
-"""Stage 6, publish: `mkdocs build --strict` into a folder of its own, then swapped with site/ in one step.
+"""Stage 6, publish: `mkdocs build --strict` into a folder of its own, then the index stage on it, then that
+folder is swapped with site/ in one step.
 
-MkDocs builds into `site.<unique>.partial` beside site/; only a build that succeeded is swapped with
-site/, by Linux's renameat2(RENAME_EXCHANGE), so site/ is at every moment the previous site or the
-new one, whole. (Where the kernel or file system cannot exchange, two renames leave a moment with no
-site/, never a mixed one.) The previous site, now under the partial name, is then removed; partial
-folders that a killed build left are removed by the next publish, which holds the build lock.
+MkDocs builds into `site.<unique>.partial` beside site/, and `finish` (the index stage, index.py) adds
+the search index to it there, so the index is published together with the pages it indexes, or not
+at all. Only a folder whose build and index both succeeded is swapped with site/, by Linux's
+renameat2(RENAME_EXCHANGE), so site/ is at every moment the previous site or the new one, whole.
+(Where the kernel or file system cannot exchange, two renames leave a moment with no site/, never a
+mixed one.) The previous site, now under the partial name, is then removed; partial folders that a
+killed build left are removed by the next publish, which holds the build lock.
 """
 
 from __future__ import annotations
@@ -29,12 +32,19 @@ class PublishError(Exception):
 
 
 def publish(
-    root: Path, site_dir: Path | None = None, *, environ: Mapping[str, str] | None = None, pass_fds: Sequence[int] = ()
+    root: Path,
+    site_dir: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    pass_fds: Sequence[int] = (),
+    finish: Callable[[Path], object] | None = None,
 ) -> Path:
-    """Build the site with MkDocs in strict mode; the previous site/ stays as it was on failure.
+    """Build the site with MkDocs in strict mode and call `finish` on the staged site (the index stage);
+    the previous site/ stays as it was if either fails.
 
     environ is MkDocs' environment (default: this process's); pass_fds are handed to it, so that
-    the build lock stays held until MkDocs ends even if this process is killed first.
+    the build lock stays held until MkDocs ends even if this process is killed first. An OSError of
+    `finish` (a full disk...) is raised as it is, naming its path; any other failure is a PublishError.
     """
     site = site_dir or root / "site"
     remove_partial_sites(site)
@@ -50,10 +60,21 @@ def publish(
         )
         if result.returncode != 0:
             raise PublishError((result.stderr or result.stdout).strip())
+        if finish is not None:
+            _finish(finish, staging)
         _swap(staging, site)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # the failed build, or the previous site after the swap
     return site
+
+
+def _finish(finish: Callable[[Path], object], staging: Path) -> None:
+    try:
+        finish(staging)
+    except OSError:
+        raise
+    except Exception as error:
+        raise PublishError(f"{type(error).__name__}: {error}") from error
 
 
 def remove_partial_sites(site: Path) -> None:

@@ -26,7 +26,7 @@ from demarche.plan import (
 )
 from demarche.records import Actor, Agreement, Demand, Source
 from demarche.text import QuoteMark, body_markdown, human_date
-from demarche.urls import SiteInfo, actor_feed_doc, continuation_doc, doc_path, permalink, relative
+from demarche.urls import SiteInfo, actor_feed_doc, continuation_doc, doc_path, permalink, relative, search_link
 
 DESCRIPTION = 200  # characters of a record's text in its page's description
 STATEMENTS_PAGE_SIZE = PAGE_SIZE  # statements in full on a source's page, and on each of its further pages
@@ -266,6 +266,7 @@ class ActorPage(Context):
     invoked: tuple[Counted, ...]  # agreements, with the number of its statements that invoke each
     sources: Paged[SourceItem]
     appears_with: tuple[Counted, ...]  # actors, with the number of sources that mention both
+    search_href: str  # the search page, narrowed to its statements
     permalink: str
 
 
@@ -306,6 +307,7 @@ def _actor_pages(graph: Graph, site: SiteInfo, actor: Actor) -> list[Page]:
         invoked=tuple(Counted(links.agreement(a), n) for a, n in graph.invoked.get(actor.id, [])),
         sources=sources,
         appears_with=tuple(Counted(links.actor(a), n) for a, n in graph.appears_with.get(actor.id, [])),
+        search_href=search_link(doc, speaker=actor.name),
         permalink=permalink(site, doc),
     )
     return [page(doc, "actor.md.j2", context), *more, *further]
@@ -388,6 +390,7 @@ class DemandPage(Context):
     positions: Paged[PositionItem]
     agreements: tuple[Link, ...]
     related: tuple[Link, ...]
+    search_href: str  # the search page, narrowed to the statements on it
     permalink: str
 
 
@@ -412,6 +415,7 @@ def _demand_pages(graph: Graph, site: SiteInfo, demand: Demand) -> list[Page]:
         positions=positions,
         agreements=links.agreements(graph.demand_agreements.get(demand.id, [])),
         related=links.demands(graph.related.get(demand.id, [])),
+        search_href=search_link(doc, demand=demand.title),
         permalink=permalink(site, doc),
     )
     return [page(doc, "demand.md.j2", context), *more]

@@ -180,4 +180,8 @@ RESERVED_IDS = {
 # A statement's anchor cannot be one of them, nor the anchor of the page's title; tests/test_hostile_text.py
 # builds a source page and checks that every id on it is one of these, a statement's, or the theme's own.
 SOURCE_PAGE_ANCHORS = {"statements": "Statements", "mentions": "Mentions", "text": "Text", "how-to-cite": "How to cite"}
+# Every id the header's search box gives a page starts with this: dm-search-input, -panel, -meta, -results and
+# -more (overrides/partials/search.html), and dm-search-result-<n> for each result (docs/assets/search.js).
+# A statement's anchor cannot; the same test checks that the source page holds no other id.
+SEARCH_BOX_ID_PREFIX = "dm-search-"
 MAX_FILE_BYTES = 2_000_000

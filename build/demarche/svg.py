@@ -73,7 +73,7 @@ def _figure(label: str, svg_body: str, height: float, caption: str) -> str:
         f'fill="currentColor" font-size="12">\n'
         f"<title>{esc(label)}</title>\n{svg_body}</svg>"
     )
-    return f'<div class="dm-picture" markdown="0" data-search-exclude>\n{svg}\n<p class="dm-caption">{esc(caption)}</p>\n</div>'
+    return f'<div class="dm-picture" markdown="0" data-pagefind-ignore>\n{svg}\n<p class="dm-caption">{esc(caption)}</p>\n</div>'
 
 
 def _link(url: str, tooltip: str, inner: str) -> str:
@@ -419,7 +419,7 @@ def positions_table(graph: Graph, page: str) -> str:
         + "\n".join(rows)
         + "\n</tbody>\n</table>"
     )
-    return f'<div class="dm-positions" markdown="0" data-search-exclude>\n{table}\n<p class="dm-caption">{esc(note)}</p>\n</div>'
+    return f'<div class="dm-positions" markdown="0" data-pagefind-ignore>\n{table}\n<p class="dm-caption">{esc(note)}</p>\n</div>'
 
 
 def _a(url: str, text: str) -> str:

@@ -12,6 +12,7 @@ import functools
 import posixpath
 import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from demarche.schema import KINDS
 
@@ -124,6 +125,14 @@ def relative(from_doc: str, to_doc: str) -> str:
     """
     to_folder, _, name = to_doc.rpartition("/")
     return _folder_prefix(from_doc.rpartition("/")[0], to_folder) + name
+
+
+SEARCH_DOC = "search.md"  # the hand-written search page with filters, /search/
+
+
+def search_link(from_doc: str, **filters: str) -> str:
+    """A Markdown link target to the search page with its filters set, as the page reads them from its URL."""
+    return relative(from_doc, SEARCH_DOC) + "?" + urlencode(filters)
 
 
 def href(from_doc: str, to_doc: str, anchor: str = "") -> str:

@@ -21,7 +21,7 @@ from demarche.load import Position, RawRecord, bidi_warning
 from demarche.problems import Problem
 from demarche.quotes import closest_passage, find_quote, normalise, unmarked_quotes
 from demarche.records import Actor, Agreement, Archive, Demand, Role, Source, Statement
-from demarche.schema import ID_MAX, KINDS, NESTED, PLACEHOLDER, RESERVED_IDS, SOURCE_PAGE_ANCHORS, Field
+from demarche.schema import ID_MAX, KINDS, NESTED, PLACEHOLDER, RESERVED_IDS, SEARCH_BOX_ID_PREFIX, SOURCE_PAGE_ANCHORS, Field
 from demarche.slug import heading_anchor, is_id, slugify
 from demarche.text import md
 from demarche.urls import FOLDERS
@@ -628,6 +628,8 @@ def _anchor_taken(sid: str, title_anchor: str, earlier: dict[str, int]) -> str:
             other = f"the heading '{SOURCE_PAGE_ANCHORS[anchor]}' of the source's page"
         elif anchor == title_anchor:
             other = "the title of the source's page"
+        elif anchor.startswith(SEARCH_BOX_ID_PREFIX):
+            other = f"the search box in every page's header, whose ids start with '{SEARCH_BOX_ID_PREFIX}'"
         elif anchor.startswith("q-") and anchor[2:] in earlier and anchor[2:] != sid:
             other = f"the passage of statement {earlier[anchor[2:]] + 1} in the text"
         elif anchor in earlier and anchor != sid:

@@ -38,9 +38,9 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
-# Material's search results say "Initializing search" until its worker has built the index and answered the empty
-# query it starts with; then they say this.
-SEARCH_READY = "document.querySelector('.md-search-result__meta').textContent.trim() === 'Type to start searching'"
+# assets/search.js says so on <html> once the header's search box (and the search page's form) listen: the last
+# thing a page sets up. It fetches Pagefind's index only when a reader searches.
+SEARCH_READY = "document.documentElement.dataset.search === 'ready'"
 ELSEWHERE = re.compile(r"^(?!http://127\.0\.0\.1[:/])")  # every address not on this machine: refused
 
 # One page of every kind the site has, by the name its screenshots get.
@@ -124,8 +124,8 @@ class Tab:
     errors: list[str] = field(default_factory=list)
 
     def open(self, path: str) -> None:
-        """Load a page of the site and wait until Material's search is ready: the last thing a page fetches and sets up
-        after its load event (the index and the search worker's scripts), so late errors and requests are caught."""
+        """Load a page of the site and wait until its search is ready: the last thing a page sets up, so late errors
+        are caught."""
         response = self.page.goto(self.base + path, wait_until="load")
         assert response is not None and response.ok, f"{path}: {response.status if response else 'no response'}"
         self.page.wait_for_function(SEARCH_READY)
