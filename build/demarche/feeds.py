@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from demarche.link import Graph, Said
 from demarche.plan import File, text_file
 from demarche.records import Actor, Source
-from demarche.svg import parse_date, shorten
-from demarche.text import human_date
+from demarche.svg import shorten
+from demarche.text import human_date, parse_date
 from demarche.urls import FEEDS_SITEMAP, SITE_FEED, SiteInfo, actor_feed_doc, doc_path, file_url, index_doc, permalink
 
 ATOM = "http://www.w3.org/2005/Atom"

@@ -34,7 +34,7 @@ from demarche.redirects import redirect_files
 from demarche.render import render_pages
 from demarche.schema_doc import field_reference_file
 from demarche.search_records import statement_records
-from demarche.svg import parse_date
+from demarche.text import parse_date
 from demarche.urls import SiteInfo
 from demarche.validate import validate
 from demarche.write import WriteReport, naming, remove_temporary_files, replace_file, undo, write_pages

@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 
 from demarche.link import Position, Said
 from demarche.records import Actor, Agreement, Demand, Source
-from demarche.svg import parse_date
+from demarche.text import parse_date
 from demarche.urls import continuation_doc, doc_path, published_file, published_url, relative, site_url
 
 PAGE_SIZE = 100  # items on one page of a long list

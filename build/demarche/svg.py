@@ -18,7 +18,7 @@ from datetime import date
 
 from demarche.link import ROLES, Graph, Said, Stance
 from demarche.records import Actor, Agreement, Demand
-from demarche.text import MONTHS, human_date
+from demarche.text import MONTHS, human_date, parse_date
 from demarche.urls import doc_path, href
 
 WIDTH = 400  # the viewBox width: pictures scale to the page, so text stays about 10px on a 375px phone
@@ -121,12 +121,6 @@ def tick_labels(labels: Sequence[str]) -> list[str]:
         same = i > 0 and bool(head) and labels[i - 1].endswith(" " + year)
         out.append(head if same else label)
     return out
-
-
-def parse_date(value: str) -> date:
-    """A record date (YYYY, YYYY-MM or YYYY-MM-DD) as the first day it can mean."""
-    parts = [int(p) for p in value.split("-")] + [1, 1]
-    return date(parts[0], parts[1], parts[2])
 
 
 def choose_unit(first: date, last: date, most: int = TIMELINE_BINS) -> Unit:

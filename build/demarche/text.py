@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from demarche.marks import mark_tags, plan_marks, with_tags
 from demarche.records import Span
@@ -81,3 +82,9 @@ def human_date(value: str | None) -> str:
     if len(parts) == 2:
         return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
     return parts[0]
+
+
+def parse_date(value: str) -> date:
+    """A record date (YYYY, YYYY-MM or YYYY-MM-DD) as the first day it can mean."""
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    return date(parts[0], parts[1], parts[2])
