@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,16 @@ def test_the_box_s_bundle_holds_the_pages_and_the_statements_have_their_own(site
         "pagefind-entry.json"
     }  # no script, no wasm
     assert merged >= {"index", "fragment", "filter"}
+
+
+def test_an_archive_without_statements_gets_a_statements_bundle_with_no_language(site: Path, tmp_path: Path) -> None:
+    """search.js merges no language of it then; the pages' bundle is the same as with statements."""
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("pagefind"))
+    index.index_site(copy, [])
+    assert languages(copy, "pagefind/statements") == {}
+    assert languages(copy) == languages(site)
+    assert fragments(copy, ("pagefind",)) == fragments(site, ("pagefind",))
 
 
 def test_lists_and_navigation_stay_out_of_the_index(site: Path) -> None:
