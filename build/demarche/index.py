@@ -26,10 +26,10 @@ import asyncio
 import base64
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pagefind.index import IndexConfig, PagefindIndex
 from pagefind.service import PagefindService
@@ -40,6 +40,7 @@ from demarche.write import create_file
 
 BUNDLE = "pagefind"  # the pages' bundle: the folder in site/, and so the URL /pagefind/
 STATEMENTS = "pagefind/statements"  # the statements' bundle, merged into the pages' one by the /search/ page
+_T = TypeVar("_T")
 _WRITERS = 8  # threads writing the bundles' files
 # What a merged bundle is read for (pagefind.js's mergeIndex, which loads no script and no wasm of its own).
 _MERGED = re.compile(r"pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|(?:index|fragment|filter)/[^/]+")
@@ -119,18 +120,23 @@ class _Service(PagefindService):
 async def _index(site: Path, records: Sequence[SearchRecord]) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """The files of the pages' bundle and of the statements' bundle, by path in each, as Pagefind makes them.
 
-    Both are made at once by one binary, and the records are sent without waiting for each reply:
-    the binary reads its requests in order and answers each in about a millisecond, so what costs
-    is the round trip, not the work.
+    Each bundle is made by a binary of its own, at the same time: one binary works on one request at
+    a time, so the records would wait for the pages. The records are sent without waiting for each
+    reply (the binary answers each in about a tenth of a millisecond; the round trip cost more).
     """
+    page_files, statement_files = await asyncio.gather(_bundle(_add_pages, site), _bundle(_add_records, records))
+    return page_files, statement_files
+
+
+async def _bundle(add: Callable[[PagefindIndex, _T], Awaitable[None]], what: _T) -> dict[str, bytes]:
+    """One bundle's files, by path in it: what `add` gives a new index of a binary of its own."""
     # The toc's permalink signs (¶) are not words of a heading.
     config = IndexConfig(exclude_selectors=[".headerlink"])
     service = await _Service().launch()
     try:
-        pages, statements = await asyncio.gather(service.create_index(config), service.create_index(config))
-        await asyncio.gather(_add_pages(pages, site), _add_records(statements, records))
-        page_files, statement_files = await asyncio.gather(pages.get_files(), statements.get_files())
-        return _by_path(page_files), _by_path(statement_files)
+        index = await service.create_index(config)
+        await add(index, what)
+        return {file["path"]: file["content"] for file in await index.get_files()}
     finally:
         await service.close()
 
@@ -155,7 +161,3 @@ async def _add_records(index: PagefindIndex, records: Sequence[SearchRecord]) ->
             for record in records
         )
     )
-
-
-def _by_path(files: Sequence[Any]) -> dict[str, bytes]:
-    return {file["path"]: file["content"] for file in files}
