@@ -1,0 +1,221 @@
+"""What a build keeps in .demarche/ so that the next one redoes only what changed: each source file as loaded.
+
+The state lives in .demarche/ (git-ignored; never in docs/ or site/) as JSON, which cannot run code
+when read: the folder sits in a contributor's checkout. Every state file names the code that wrote
+it (`code_version`: the package's own source and the versions of the libraries that shape its
+output), is written whole under a temporary name and renamed into place (write.replace_file), and
+is ignored when it is missing, unreadable, not what this module writes, or from other code. Only a
+run holding the build lock writes it.
+
+A file is taken as unchanged when its size, modification and change times and inode are those
+recorded, as git and make do. A file changed twice within one tick of the file system's clock
+keeps its times; like git's "racily clean" entries, a file whose times are not older than the
+state file that recorded it is therefore read again and compared by its SHA-256, never trusted
+on its times alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import astuple
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from demarche.load import RawRecord, load_file, load_path, walk
+from demarche.problems import Problem
+from demarche.schema import MAX_FILE_BYTES
+from demarche.write import replace_file
+
+FileKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+LOADED = "load"  # .demarche/load/: one state file per source file
+# Libraries whose version can change what a build reads or writes (YAML, templates, Markdown checks, slugs).
+LIBRARIES = ("pyyaml", "jinja2", "markdown", "pymdown-extensions", "unidecode", "markupsafe")
+
+
+@functools.cache
+def code_version() -> str:
+    """A fingerprint of the code that builds: every module of this package, Python, and the libraries it relies on."""
+    digest = hashlib.sha256(f"python {sys.version}\n".encode())
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(f"{path.name}\0".encode() + path.read_bytes() + b"\0")
+    for name in LIBRARIES:
+        try:
+            digest.update(f"{name}=={metadata.version(name)}\n".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name} absent\n".encode())
+    return digest.hexdigest()
+
+
+def file_key(info: os.stat_result) -> FileKey:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def is_racy(key: FileKey, recorded_ns: int) -> bool:
+    """True when a file's times are not older than the state that recorded them: it may have changed since, unseen."""
+    return max(key[1], key[2]) >= recorded_ns
+
+
+def read_state(path: Path, kind: str) -> tuple[dict[str, Any], int] | None:
+    """A state file's content and its modification time, or None when it is missing, corrupt, of another kind or other code."""
+    try:
+        with path.open("rb") as f:
+            data = json.loads(f.read())
+            written_ns = os.fstat(f.fileno()).st_mtime_ns
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("kind") != kind or data.get("code") != code_version():
+        return None
+    return data, written_ns
+
+
+def write_state(path: Path, kind: str, data: dict[str, Any]) -> None:
+    """Write a state file whole, in one rename: a build killed meanwhile leaves the old one or none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    replace_file(path, json.dumps({"kind": kind, "code": code_version(), **data}, separators=(",", ":")).encode("utf-8"))
+
+
+def tree_keys(folder: Path, root: Path) -> Iterator[tuple[str, FileKey]]:
+    """Every file under folder (links included, not followed), by path from root, with its key; sorted."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from tree_keys(Path(entry.path), root)
+        else:
+            yield Path(entry.path).relative_to(root).as_posix(), file_key(entry.stat(follow_symlinks=False))
+
+
+# -- the load cache ------------------------------------------------------------------------------------
+
+
+def cached_load_archive(sources_dir: Path, root: Path, state: Path) -> tuple[list[RawRecord], list[Problem]]:
+    """load.load_archive, reading and parsing only the files that changed since the last run that saved the cache.
+
+    Run under the build lock: it writes each changed file's entry in .demarche/load/ and removes
+    those of files that are gone.
+    """
+    folder = state / LOADED
+    records: list[RawRecord] = []
+    problems: list[Problem] = []
+    kept: set[str] = set()
+    for item in walk(sources_dir, root):
+        if isinstance(item, Problem):
+            problems.append(item)
+            continue
+        path, rel, kind = item
+        entry = folder / _entry_name(rel)
+        kept.add(entry.name)
+        record, found = _load_cached(kind, path, rel, entry)
+        records.append(record)
+        problems.extend(found)
+    _prune(folder, kept)
+    return records, problems
+
+
+def _entry_name(rel: str) -> str:
+    return hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:32] + ".json"
+
+
+def _load_cached(kind: str, path: Path, rel: str, entry: Path) -> tuple[RawRecord, list[Problem]]:
+    """One file: from its entry when the file is as the entry recorded it, else read, parsed and recorded."""
+    try:
+        key = file_key(path.stat())
+    except OSError:
+        return load_path(kind, path, rel)
+    saved = read_state(entry, LOADED)
+    if saved is not None:
+        data, written_ns = saved
+        if data.get("path") == rel and data.get("file") == list(key):
+            raw = None if not is_racy(key, written_ns) else _read(path)
+            if raw is None or hashlib.sha256(raw).hexdigest() == data.get("sha256"):
+                decoded = _decoded(data)
+                if decoded is not None:
+                    return decoded
+    if key[0] > MAX_FILE_BYTES:
+        return load_path(kind, path, rel)
+    raw = _read(path)
+    if raw is None:
+        return load_path(kind, path, rel)
+    record, problems = load_file(kind, raw, rel)
+    encoded = _encoded(record, problems)
+    if encoded is not None:
+        write_state(entry, LOADED, {"path": rel, "file": list(key), "sha256": hashlib.sha256(raw).hexdigest(), **encoded})
+    return record, problems
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _prune(folder: Path, kept: set[str]) -> None:
+    """Remove the entries of files that are gone (and what a killed write left)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name not in kept:
+            (folder / name).unlink(missing_ok=True)
+
+
+def _encoded(record: RawRecord, problems: list[Problem]) -> dict[str, Any] | None:
+    """A loaded file as JSON values; None for the rare value JSON cannot hold as it is (it is then loaded each time)."""
+    data = {
+        "record": {
+            "kind": record.kind,
+            "path": record.path,
+            "file_id": record.file_id,
+            "data": record.data,
+            "positions": _pairs(record.positions.items()),
+            "key_positions": _pairs(record.key_positions.items()),
+            "body": record.body,
+            "body_line": record.body_line,
+            "readable": record.readable,
+            "refused": sorted(map(list, record.refused), key=repr),
+            "hidden": [[list(k), [[ch, list(at)] for ch, at in v]] for k, v in record.hidden.items()],
+        },
+        "problems": [list(astuple(p)) for p in problems],
+    }
+    try:
+        text = json.dumps(data, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    decoded = _decoded(json.loads(text))
+    return data if decoded is not None and decoded == (record, problems) else None
+
+
+def _pairs(items: Iterable[tuple[tuple[str | int, ...], tuple[int, int]]]) -> list[list[list[str | int] | list[int]]]:
+    return [[list(k), list(v)] for k, v in items]
+
+
+def _decoded(data: dict[str, Any]) -> tuple[RawRecord, list[Problem]] | None:
+    """The record and problems an entry holds, or None when it does not hold them as _encoded writes them."""
+    try:
+        r = data["record"]
+        record = RawRecord(
+            kind=r["kind"],
+            path=r["path"],
+            file_id=r["file_id"],
+            data=r["data"],
+            positions={tuple(k): (v[0], v[1]) for k, v in r["positions"]},
+            key_positions={tuple(k): (v[0], v[1]) for k, v in r["key_positions"]},
+            body=r["body"],
+            body_line=r["body_line"],
+            readable=r["readable"],
+            refused={tuple(k) for k in r["refused"]},
+            hidden={tuple(k): [(ch, (at[0], at[1])) for ch, at in v] for k, v in r["hidden"]},
+        )
+        return record, [Problem(*p) for p in data["problems"]]
+    except (KeyError, TypeError, IndexError, ValueError):
+        return None
