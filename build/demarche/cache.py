@@ -3,8 +3,9 @@
 The state lives in .demarche/ (git-ignored; never in docs/ or site/) as JSON, which cannot run code
 when read: the folder sits in a contributor's checkout. Every state file names the code that wrote
 it (`code_version`: the package's own source and the versions of the libraries that shape its
-output), is written whole under a temporary name and renamed into place (write.replace_file), and
-is ignored when it is missing, unreadable, not what this module writes, or from other code. Only a
+output) and starts with the SHA-256 of the rest, is written whole under a temporary name and renamed into place (write.replace_file), and
+is ignored when it is missing, unreadable, changed in any byte, not what this module writes, or
+from other code. Only a
 run holding the build lock writes it.
 
 A file is taken as unchanged when its size, modification and change times and inode are those
@@ -65,9 +66,9 @@ def read_state(path: Path, kind: str) -> tuple[dict[str, Any], int] | None:
     """A state file's content and its modification time, or None when it is missing, corrupt, of another kind or other code."""
     try:
         with path.open("rb") as f:
-            data = json.loads(f.read())
+            data = unsealed(f.read())
             written_ns = os.fstat(f.fileno()).st_mtime_ns
-    except (OSError, ValueError):
+    except OSError:
         return None
     if not isinstance(data, dict) or data.get("kind") != kind or data.get("code") != code_version():
         return None
@@ -77,7 +78,23 @@ def read_state(path: Path, kind: str) -> tuple[dict[str, Any], int] | None:
 def write_state(path: Path, kind: str, data: dict[str, Any]) -> None:
     """Write a state file whole, in one rename: a build killed meanwhile leaves the old one or none."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(path, json.dumps({"kind": kind, "code": code_version(), **data}, separators=(",", ":")).encode("utf-8"))
+    replace_file(path, sealed(json.dumps({"kind": kind, "code": code_version(), **data}, separators=(",", ":")).encode()))
+
+
+def sealed(payload: bytes) -> bytes:
+    """A state file's bytes: the SHA-256 of its JSON on the first line, so that a changed or missing byte is seen."""
+    return hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload
+
+
+def unsealed(data: bytes) -> Any:
+    """The JSON value a state file holds, or None when its bytes are not those sealed."""
+    digest, _, payload = data.partition(b"\n")
+    if digest != hashlib.sha256(payload).hexdigest().encode("ascii"):
+        return None
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return None
 
 
 def tree_keys(folder: Path, root: Path) -> Iterator[tuple[str, FileKey]]:
