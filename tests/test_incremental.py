@@ -125,11 +125,11 @@ def test_a_file_rewritten_within_one_tick_of_the_clock_is_read_again(tmp_path: P
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     after = path.stat()
     assert after.st_size == before.st_size and after.st_mtime_ns == before.st_mtime_ns
-    entry = project.state / "load" / cache._entry_name(LAVROV)
-    data = cache.unsealed(entry.read_bytes())
-    data["file"] = list(cache.file_key(after))  # the clock did not tick: the key is the one recorded
-    entry.write_bytes(cache.sealed(json.dumps(data).encode()))
-    os.utime(entry, ns=(after.st_ctime_ns, after.st_ctime_ns))
+    shard = next(p for p in (project.state / "load").iterdir() if LAVROV in cache.unsealed(p.read_bytes())["files"])
+    data = cache.unsealed(shard.read_bytes())
+    data["files"][LAVROV]["file"] = list(cache.file_key(after))  # the clock did not tick: the key is the one recorded
+    shard.write_bytes(cache.sealed(json.dumps(data).encode()))
+    os.utime(shard, ns=(after.st_ctime_ns, after.st_ctime_ns))
     records, _ = cached_load_archive(project.sources, project.root, project.state)
     assert next(r for r in records if r.path == LAVROV).body.startswith("Minister in Foreign")
     assert (records, _) == load_archive(project.sources, project.root)
@@ -152,18 +152,24 @@ def _resealed(change: Callable[[dict[str, Any]], Any]) -> Callable[[bytes], byte
     return lambda b: cache.sealed(json.dumps(change(cache.unsealed(b))).encode())
 
 
+def _each_entry(change: Callable[[dict[str, Any]], Any]) -> Callable[[bytes], bytes]:
+    return _resealed(lambda d: {**d, "files": {rel: change(entry) for rel, entry in d["files"].items()}})
+
+
 CORRUPTIONS: dict[str, Callable[[bytes], bytes]] = {
     "cut short (a killed write)": lambda b: b[: len(b) // 2],
     "not JSON": lambda b: b"\x00\xff garbage",
     "empty": lambda b: b"",
-    "one byte changed": lambda b: b.replace(b"sergei-lavrov", b"sergei-lavrox"),
-    "one byte changed, in an entry from before the seal": lambda b: b.partition(b"\n")[2],
+    "one byte changed": lambda b: b.replace(b"Lavrov", b"Lavrox").replace(b"NATO", b"NATQ"),
+    "no seal (written by other code)": lambda b: b.partition(b"\n")[2],
     "a list": _resealed(lambda d: [d]),
+    "no entries": _resealed(lambda d: {**d, "files": []}),
     "another version of the code": _resealed(lambda d: {**d, "code": "0" * 64}),
     "another kind of state": _resealed(lambda d: {**d, "kind": "rendered"}),
-    "fields of the wrong type": _resealed(lambda d: {**d, "record": {**d["record"], "positions": "ab", "body_line": None}}),
-    "no record": _resealed(lambda d: {k: v for k, v in d.items() if k != "record"}),
-    "another file's entry": _resealed(lambda d: {**d, "path": "sources/actors/other.md"}),
+    "fields of the wrong type": _each_entry(lambda e: {**e, "record": {**e["record"], "positions": "ab", "body_line": None}}),
+    "no record": _each_entry(lambda e: {k: v for k, v in e.items() if k != "record"}),
+    "an entry that is not a mapping": _each_entry(lambda e: [e]),
+    "an entry of another file": _each_entry(lambda e: {**e, "file": [0, 0, 0, 0]}),
 }
 
 
@@ -183,9 +189,9 @@ def test_a_corrupt_cache_is_taken_as_empty(tmp_path: Path, corrupt: Callable[[by
 def test_the_cache_holds_json_only(tmp_path: Path) -> None:
     project = project_of(tmp_path / "p")
     cached_load_archive(project.sources, project.root, project.state)
-    entries = sorted((project.state / "load").iterdir())
-    assert len(entries) == len(MINIMAL)
-    assert all(cache.unsealed(e.read_bytes())["kind"] == "load" for e in entries)
+    shards = [cache.unsealed(p.read_bytes()) for p in sorted((project.state / "load").iterdir())]
+    assert all(shard["kind"] == "load" for shard in shards)
+    assert sorted(rel for shard in shards for rel in shard["files"]) == sorted(MINIMAL)
 
 
 # -- 2. pages are rendered again only when their context changed -------------------------------------

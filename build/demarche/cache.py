@@ -34,7 +34,8 @@ from demarche.schema import MAX_FILE_BYTES
 from demarche.write import replace_file
 
 FileKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-LOADED = "load"  # .demarche/load/: one state file per source file
+LOADED = "load"  # .demarche/load/: the source files as loaded, in SHARDS files
+SHARDS = 16
 # Libraries whose version can change what a build reads or writes (YAML, templates, Markdown checks, slugs).
 LIBRARIES = ("pyyaml", "jinja2", "markdown", "pymdown-extensions", "unidecode", "markupsafe")
 
@@ -116,56 +117,73 @@ def tree_keys(folder: Path, root: Path) -> Iterator[tuple[str, FileKey]]:
 def cached_load_archive(sources_dir: Path, root: Path, state: Path) -> tuple[list[RawRecord], list[Problem]]:
     """load.load_archive, reading and parsing only the files that changed since the last run that saved the cache.
 
-    Run under the build lock: it writes each changed file's entry in .demarche/load/ and removes
-    those of files that are gone.
+    Run under the build lock: it writes the entries of the files it read again, and drops those of
+    files that are gone. The entries are kept in SHARDS files by a hash of their path, so that one
+    file edited rewrites a small part of the cache, and a clean run creates a few files, not one per source.
     """
     folder = state / LOADED
+    shards: dict[str, _Shard] = {}
     records: list[RawRecord] = []
     problems: list[Problem] = []
-    kept: set[str] = set()
     for item in walk(sources_dir, root):
         if isinstance(item, Problem):
             problems.append(item)
             continue
         path, rel, kind = item
-        entry = folder / _entry_name(rel)
-        kept.add(entry.name)
-        record, found = _load_cached(kind, path, rel, entry)
+        name = hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[: len(f"{SHARDS - 1:x}")] + ".json"
+        shard = shards.get(name) or shards.setdefault(name, _Shard.read(folder / name))
+        record, found = shard.load(kind, path, rel)
         records.append(record)
         problems.extend(found)
-    _prune(folder, kept)
+    for shard in shards.values():
+        shard.save()
+    _prune(folder, set(shards))
     return records, problems
 
 
-def _entry_name(rel: str) -> str:
-    return hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:32] + ".json"
+class _Shard:
+    """The entries of one shard file: what each file held when last read, and which of them this run used."""
 
+    def __init__(self, path: Path, entries: dict[str, Any], written_ns: int) -> None:
+        self.path = path
+        self.entries = entries
+        self.written_ns = written_ns
+        self.used: dict[str, Any] = {}
+        self.changed = False
 
-def _load_cached(kind: str, path: Path, rel: str, entry: Path) -> tuple[RawRecord, list[Problem]]:
-    """One file: from its entry when the file is as the entry recorded it, else read, parsed and recorded."""
-    try:
-        key = file_key(path.stat())
-    except OSError:
-        return load_path(kind, path, rel)
-    saved = read_state(entry, LOADED)
-    if saved is not None:
-        data, written_ns = saved
-        if data.get("path") == rel and data.get("file") == list(key):
-            raw = None if not is_racy(key, written_ns) else _read(path)
-            if raw is None or hashlib.sha256(raw).hexdigest() == data.get("sha256"):
-                decoded = _decoded(data)
+    @staticmethod
+    def read(path: Path) -> _Shard:
+        saved = read_state(path, LOADED)
+        entries = saved[0].get("files") if saved else None
+        return _Shard(path, entries if isinstance(entries, dict) else {}, saved[1] if saved else 0)
+
+    def load(self, kind: str, path: Path, rel: str) -> tuple[RawRecord, list[Problem]]:
+        """One file: from its entry when the file is as the entry recorded it, else read, parsed and recorded."""
+        try:
+            key = file_key(path.stat())
+        except OSError:
+            return load_path(kind, path, rel)
+        entry = self.entries.get(rel)
+        if isinstance(entry, dict) and entry.get("file") == list(key):
+            raw = _read(path) if is_racy(key, self.written_ns) else None
+            if raw is None or hashlib.sha256(raw).hexdigest() == entry.get("sha256"):
+                decoded = _decoded(entry)
                 if decoded is not None:
+                    self.used[rel] = entry
                     return decoded
-    if key[0] > MAX_FILE_BYTES:
-        return load_path(kind, path, rel)
-    raw = _read(path)
-    if raw is None:
-        return load_path(kind, path, rel)
-    record, problems = load_file(kind, raw, rel)
-    encoded = _encoded(record, problems)
-    if encoded is not None:
-        write_state(entry, LOADED, {"path": rel, "file": list(key), "sha256": hashlib.sha256(raw).hexdigest(), **encoded})
-    return record, problems
+        raw = _read(path) if key[0] <= MAX_FILE_BYTES else None
+        if raw is None:
+            return load_path(kind, path, rel)
+        record, problems = load_file(kind, raw, rel)
+        encoded = _encoded(record, problems)
+        if encoded is not None:
+            self.used[rel] = {"file": list(key), "sha256": hashlib.sha256(raw).hexdigest(), **encoded}
+            self.changed = True
+        return record, problems
+
+    def save(self) -> None:
+        if self.changed or self.used.keys() != self.entries.keys():
+            write_state(self.path, LOADED, {"files": self.used})
 
 
 def _read(path: Path) -> bytes | None:
@@ -176,7 +194,7 @@ def _read(path: Path) -> bytes | None:
 
 
 def _prune(folder: Path, kept: set[str]) -> None:
-    """Remove the entries of files that are gone (and what a killed write left)."""
+    """Remove the shards no file falls in now (and what a killed write left)."""
     try:
         names = os.listdir(folder)
     except OSError:
@@ -188,7 +206,11 @@ def _prune(folder: Path, kept: set[str]) -> None:
 
 def _encoded(record: RawRecord, problems: list[Problem]) -> dict[str, Any] | None:
     """A loaded file as JSON values; None for the rare value JSON cannot hold as it is (it is then loaded each time)."""
-    data = {
+    try:  # YAML gives JSON's types, but for the floats .nan and .inf
+        json.dumps(record.data, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    return {
         "record": {
             "kind": record.kind,
             "path": record.path,
@@ -204,12 +226,6 @@ def _encoded(record: RawRecord, problems: list[Problem]) -> dict[str, Any] | Non
         },
         "problems": [list(astuple(p)) for p in problems],
     }
-    try:
-        text = json.dumps(data, allow_nan=False)
-    except (TypeError, ValueError):
-        return None
-    decoded = _decoded(json.loads(text))
-    return data if decoded is not None and decoded == (record, problems) else None
 
 
 def _pairs(items: Iterable[tuple[tuple[str | int, ...], tuple[int, int]]]) -> list[list[list[str | int] | list[int]]]:
