@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 
 from demarche import cache, reuse
-from demarche.cache import cached_load_archive
+from demarche import validate as validate_module
+from demarche.cache import SourceCache, cached_load_archive
 from demarche.load import load_archive
-from demarche.pipeline import Project, build, generate, generate_pages
+from demarche.pipeline import Project, build, check, generate, generate_pages
 from demarche.plan import Page
+from demarche.validate import validate
 from demarche.write import MANIFEST
 from tests.conftest import MINIMAL, ROOT, make_project
 from tests.test_bad_input import CASES, case_project
@@ -112,6 +114,40 @@ def test_the_golden_sample_loads_from_the_cache_as_from_its_files(tmp_path: Path
     loaded = counting(monkeypatch, cache, "load_file")
     assert cached_load_archive(project.sources, project.root, project.state) == fresh
     assert loaded == []
+
+
+def checked_from_the_cache(root: Path) -> tuple[Any, list[Any]]:
+    sources = SourceCache(root / "sources", root, root / ".demarche")
+    raws, problems = sources.load()
+    archive, found = validate(raws, sources)
+    sources.save()
+    return archive, sorted(problems + found)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_every_bad_input_is_checked_from_the_cache_as_from_its_files(tmp_path: Path, case: Path) -> None:
+    """The statements and their problems kept with each file are those validate builds of it."""
+    root = case_project(case, tmp_path / "p")
+    fresh = check(Project(root))
+    assert checked_from_the_cache(root) == fresh
+    assert checked_from_the_cache(root) == fresh
+
+
+def test_the_statements_of_an_unchanged_source_are_not_built_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = golden_project(tmp_path / "p")
+    fresh = check(project)
+    built = counting(monkeypatch, validate_module, "_build_statements")
+    assert checked_from_the_cache(project.root) == fresh
+    assert len(built) == len(fresh[0].sources)
+    built.clear()
+    assert checked_from_the_cache(project.root) == fresh
+    assert built == []
+    source = next(project.sources.glob("texts/*/*.md"))
+    source.write_text(source.read_text(encoding="utf-8") + "\nAn added sentence.\n", encoding="utf-8")
+    expected = check(project)
+    built.clear()
+    assert checked_from_the_cache(project.root) == expected
+    assert [raw.path for raw in built] == [source.relative_to(project.root).as_posix()]
 
 
 def test_a_file_rewritten_within_one_tick_of_the_clock_is_read_again(tmp_path: Path) -> None:

@@ -23,13 +23,14 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import astuple
+from dataclasses import astuple, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from demarche.load import RawRecord, load_file, load_path, walk
 from demarche.problems import Problem
+from demarche.records import Span, Statement
 from demarche.schema import MAX_FILE_BYTES
 from demarche.write import replace_file
 
@@ -117,28 +118,62 @@ def tree_keys(folder: Path, root: Path) -> Iterator[tuple[str, FileKey]]:
 def cached_load_archive(sources_dir: Path, root: Path, state: Path) -> tuple[list[RawRecord], list[Problem]]:
     """load.load_archive, reading and parsing only the files that changed since the last run that saved the cache.
 
-    Run under the build lock: it writes the entries of the files it read again, and drops those of
-    files that are gone. The entries are kept in SHARDS files by a hash of their path, so that one
-    file edited rewrites a small part of the cache, and a clean run creates a few files, not one per source.
+    Run under the build lock: it saves what it read again, and drops the entries of files that are gone.
     """
-    folder = state / LOADED
-    shards: dict[str, _Shard] = {}
-    records: list[RawRecord] = []
-    problems: list[Problem] = []
-    for item in walk(sources_dir, root):
-        if isinstance(item, Problem):
-            problems.append(item)
-            continue
-        path, rel, kind = item
+    sources = SourceCache(sources_dir, root, state)
+    loaded = sources.load()
+    sources.save()
+    return loaded
+
+
+class SourceCache:
+    """The source files as loaded by the last runs, and the statements validate built of each (validate.StatementMemo).
+
+    The entries are kept in SHARDS files by a hash of their path, so that one file edited rewrites
+    a small part of the cache, and a clean run creates a few files, not one per source. Save under
+    the build lock.
+    """
+
+    def __init__(self, sources_dir: Path, root: Path, state: Path) -> None:
+        self.sources_dir, self.root, self.folder = sources_dir, root, state / LOADED
+        self.shards: dict[str, _Shard] = {}
+
+    def load(self) -> tuple[list[RawRecord], list[Problem]]:
+        """load.load_archive, reading and parsing only the files that changed since the cache was saved."""
+        records: list[RawRecord] = []
+        problems: list[Problem] = []
+        for item in walk(self.sources_dir, self.root):
+            if isinstance(item, Problem):
+                problems.append(item)
+                continue
+            path, rel, kind = item
+            record, found = self._shard(rel).load(kind, path, rel)
+            records.append(record)
+            problems.extend(found)
+        return records, problems
+
+    def _shard(self, rel: str) -> _Shard:
         name = hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[: len(f"{SHARDS - 1:x}")] + ".json"
-        shard = shards.get(name) or shards.setdefault(name, _Shard.read(folder / name))
-        record, found = shard.load(kind, path, rel)
-        records.append(record)
-        problems.extend(found)
-    for shard in shards.values():
-        shard.save()
-    _prune(folder, set(shards))
-    return records, problems
+        if name not in self.shards:
+            self.shards[name] = _Shard.read(self.folder / name)
+        return self.shards[name]
+
+    def recall(self, path: str) -> tuple[tuple[Statement, ...], list[Problem]] | None:
+        entry = self._shard(path).used.get(path)
+        kept = entry.get("statements") if entry else None
+        return _decoded_statements(kept) if kept is not None else None
+
+    def keep(self, path: str, statements: tuple[Statement, ...], problems: list[Problem]) -> None:
+        shard = self._shard(path)
+        if path in shard.used:
+            shard.used[path]["statements"] = [[_statement_values(s) for s in statements], [list(astuple(p)) for p in problems]]
+            shard.changed = True
+
+    def save(self) -> None:
+        """Write the shards that changed; remove those no file falls in now (and what a killed write left)."""
+        for shard in self.shards.values():
+            shard.save()
+        _prune(self.folder, set(self.shards))
 
 
 class _Shard:
@@ -184,6 +219,24 @@ class _Shard:
     def save(self) -> None:
         if self.changed or self.used.keys() != self.entries.keys():
             write_state(self.path, LOADED, {"files": self.used})
+
+
+def _statement_values(statement: Statement) -> dict[str, Any]:
+    values = {f.name: getattr(statement, f.name) for f in fields(statement)}
+    return values | {"span": [statement.span.start, statement.span.end]}
+
+
+def _statement_arguments(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: Span(*v) if k == "span" else tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+
+
+def _decoded_statements(kept: Any) -> tuple[tuple[Statement, ...], list[Problem]] | None:
+    """What keep recorded, or None when it is not that."""
+    try:
+        statements = tuple(Statement(**_statement_arguments(values)) for values in kept[0])
+        return statements, [Problem(*p) for p in kept[1]]
+    except (KeyError, TypeError, IndexError, ValueError, AttributeError):
+        return None
 
 
 def _read(path: Path) -> bytes | None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from mkdocs.utils.yaml import yaml_load
 
-from demarche.cache import cached_load_archive
+from demarche.cache import SourceCache
 from demarche.feeds import feed_files
 from demarche.index import index_site
 from demarche.index_pages import index_pages
@@ -90,13 +90,17 @@ class Project:
 def check(project: Project, incremental: bool = False) -> tuple[Archive, list[Problem]]:
     """Load and validate: every problem of every file, sorted.
 
-    incremental (under the build lock): files unchanged since the last such run are not read again (cache.py).
+    incremental (under the build lock): files unchanged since the last such run are not read again,
+    nor their statements built again (cache.SourceCache).
     """
-    if incremental:
-        raws, problems = cached_load_archive(project.sources, project.root, project.state)
-    else:
+    if not incremental:
         raws, problems = load_archive(project.sources, project.root)
-    archive, found = validate(raws)
+        archive, found = validate(raws)
+        return archive, sorted(problems + found)
+    sources = SourceCache(project.sources, project.root, project.state)
+    raws, problems = sources.load()
+    archive, found = validate(raws, sources)
+    sources.save()
     return archive, sorted(problems + found)
 
 
