@@ -6,6 +6,7 @@ import calendar
 import contextlib
 import fcntl
 import functools
+import gc
 import hashlib
 import os
 import re
@@ -160,8 +161,9 @@ def generate_locked(project: Project, force: bool = False) -> Generated:
     if stamp is not None:
         return Generated(WriteReport((), stamp.pages, ()), None, stamp.epoch)
     forget_generation(project.state)
-    graph, pages, _ = generate_pages(project, incremental=True)
-    report = write_pages(project.docs, pages)
+    with _collector_paused():
+        graph, pages, _ = generate_pages(project, incremental=True)
+        report = write_pages(project.docs, pages)
     epoch = archive_epoch(graph.archive)
     save_generation(project.state, project.docs, inputs, Stamp(epoch, len(pages)))
     return Generated(report, graph, epoch)
@@ -196,6 +198,24 @@ def build(project: Project) -> tuple[WriteReport, bool]:
             raise
         replace_file(stamp, _stamp(inputs, project.site).encode("utf-8"))
         return report, True
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Generation without Python's cycle collector, which runs again after it.
+
+    Generation makes a few million small objects that live to its end and hold no cycles (records,
+    contexts, the cache's JSON values): each pass of the collector walks them all for nothing,
+    which cost about a third of the processor time of a generation with nothing to render (300
+    sources). The few cycles made meanwhile are collected after; the peak heap grows ~15%.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager
