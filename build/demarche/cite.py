@@ -44,16 +44,21 @@ class Citation:
 def source_citation(source: Source, graph: Graph, site: SiteInfo) -> Citation:
     """The citation of a source and of each of its statements."""
     url = permalink(site, doc_path("source", source.id))
-    text = f"{_work(source, graph)}. {site.name} archive, {url}. {_access(source)}"
-    statements = {st.id: statement_citation(st, source, graph, site) for st in source.statements}
+    work, access = _work(source, graph), _access(source)  # the same in the citation of each statement
+    text = f"{work}. {site.name} archive, {url}. {access}"
+    statements = {st.id: statement_citation(st, source, graph, site, (work, access)) for st in source.statements}
     return Citation(text, _bibtex(source, graph, url), statements)
 
 
-def statement_citation(statement: Statement, source: Source, graph: Graph, site: SiteInfo) -> str:
+def statement_citation(
+    statement: Statement, source: Source, graph: Graph, site: SiteInfo, work: tuple[str, str] | None = None
+) -> str:
+    """How to cite one statement; work: the source's work and access, when the caller has them already."""
     who = ", ".join(p for p in (graph.actors[statement.speaker].name, statement.occasion, human_date(statement.date)) if p)
     verb = "reported in" if statement.reported else "quoted in"
     url = permalink(site, doc_path("source", source.id), statement.id)
-    return f"{who}, {verb} {_work(source, graph)}. {site.name} archive, {url}. {_access(source)}"
+    cited, access = work or (_work(source, graph), _access(source))
+    return f"{who}, {verb} {cited}. {site.name} archive, {url}. {access}"
 
 
 def _creator(source: Source, graph: Graph) -> str:
