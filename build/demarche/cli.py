@@ -71,7 +71,12 @@ def _main(argv: list[str] | None) -> int:
             report, published = build(project)
             print(f"generated: {len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed")
             if published:
-                print(f"site built in {project.root / 'site'}")
+                how = (
+                    f"only what changed: {len(published.rendered)} of {published.pages} pages rendered"
+                    if published.dirty
+                    else "in full"
+                )
+                print(f"site built in {project.root / 'site'} ({how})")
             else:
                 print(f"site in {project.root / 'site'} is up to date: nothing MkDocs reads has changed")
         elif args.command == "serve":
