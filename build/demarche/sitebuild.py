@@ -216,7 +216,8 @@ def main(argv: list[str], read_plan: Callable[[], str] = sys.stdin.read) -> int:
     arguments = ["build", "--strict", "-f", config_file, "-d", staging]
     if plan is not None:
         link_tree(plan.previous, Path(staging))
-        remove_outputs(_load_config(config_file, staging), plan.gone)
+        if plan.gone:
+            remove_outputs(_load_config(config_file, staging), plan.gone)
         arguments.append("--dirty")
     hooks = _dirty_hooks(run) if plan is not None else _full_hooks(run)
     with hooks:
