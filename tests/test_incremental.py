@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from demarche.pipeline import Project, build
+from demarche.pipeline import Project, build, build_site
 from demarche.publish import PARTIAL, Published, PublishError
 from demarche.write import read_manifest
 from tests.conftest import MINIMAL, ROOT, make_project
@@ -141,10 +141,10 @@ def clean_copy(project: Project, folder: Path) -> Project:
 
 def rebuilt(tmp_path: Path, change: Callable[[Path], None]) -> tuple[Project, Published | None]:
     project = make_project(tmp_path / "p", BASE)
-    _, first = build(project)
+    _, first = build_site(project)
     assert first is not None and not first.dirty
     change(project.root)
-    return project, build(project)[1]
+    return project, build_site(project)[1]
 
 
 @pytest.mark.parametrize("name", CHANGES, ids=list(CHANGES))
@@ -153,7 +153,7 @@ def test_a_rebuild_equals_a_clean_build(tmp_path: Path, name: str) -> None:
     project, published = rebuilt(tmp_path, change.make)
     assert published is not None
     clean = clean_copy(project, tmp_path / "clean")
-    _, full = build(clean)
+    _, full = build_site(clean)
     assert full is not None and not full.dirty
     assert tree(project.site) == tree(clean.site)
     assert "pagefind/pagefind.js" in tree(project.site)
@@ -162,7 +162,7 @@ def test_a_rebuild_equals_a_clean_build(tmp_path: Path, name: str) -> None:
         assert set(published.rendered) == ALWAYS | change.rendered
     else:
         assert sorted(published.rendered) == sorted(full.rendered)
-    assert build(project)[1] is None, "a build with nothing changed runs MkDocs again"
+    assert build_site(project)[1] is None, "a build with nothing changed runs MkDocs again"
 
 
 def test_a_removed_page_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -198,7 +198,7 @@ def test_a_dirty_build_that_fails_leaves_site_untouched_and_the_next_one_is_dirt
     assert inodes(project.site) == before
     assert [p.name for p in project.root.glob("site*")] == ["site"]
     edit(project.root, "docs/about.md", "See [nowhere](nowhere.md).", "See nothing.")
-    _, published = build(project)
+    _, published = build_site(project)
     assert published is not None and published.dirty, "the stamp of the site still in place was lost"
     assert tree(project.site) == tree(build_clean(project, tmp_path / "clean").site)
 
@@ -229,7 +229,7 @@ def test_a_dirty_build_killed_after_it_replaced_pages_leaves_site_untouched(tmp_
         process.wait()
     assert replaced, "the build ended before a page of the copy was replaced"
     assert inodes(project.site) == before
-    _, published = build(project)
+    _, published = build_site(project)
     assert published is not None and not published.dirty  # no stamp: a killed build is not trusted
     assert tree(project.site) == tree(build_clean(project, tmp_path / "clean").site)
     assert [p.name for p in project.root.glob("site*")] == ["site"]

@@ -124,7 +124,13 @@ def generate(project: Project) -> WriteReport:
         return write_pages(project.docs, pages)
 
 
-def build(project: Project) -> tuple[WriteReport, Published | None]:
+def build(project: Project) -> tuple[WriteReport, bool]:
+    """Generate, then publish and index (see `build_site`); returns the write report and whether MkDocs ran."""
+    report, published = build_site(project)
+    return report, published is not None
+
+
+def build_site(project: Project) -> tuple[WriteReport, Published | None]:
     """Generate, then publish and index; if either fails, docs/ is put back as it was, to match the site still published.
 
     Returns the write report and what MkDocs built (None when it did not run): when nothing MkDocs
@@ -351,4 +357,4 @@ def _shown(path: object, root: Path) -> str:
         return str(full)
 
 
-__all__ = ["Project", "build", "build_lock", "check", "generate", "generate_pages", "plan_site"]
+__all__ = ["Project", "build", "build_lock", "build_site", "check", "generate", "generate_pages", "plan_site"]

@@ -37,7 +37,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from demarche.pipeline import Project, build, os_error_message
+from demarche.pipeline import Project, build, build_site, os_error_message
 from demarche.problems import ContentError, format_problems
 from demarche.publish import PublishError
 from demarche.write import WriteError, read_manifest
@@ -55,7 +55,7 @@ def rebuild(project: Project) -> bool:
 
     Returns whether a new site was put in place."""
     try:
-        report, published = build(project)
+        report, published = build_site(project)
     except ContentError as exc:
         _say(format_problems(exc.problems, "text"))
     except jinja2.TemplateError as exc:
