@@ -197,7 +197,10 @@ def test_a_text_in_nfd_is_marked_where_readers_see_the_quote(project: Callable[.
     )
     _, pages, _ = generate_pages(project({"sources/texts/2021/declaration.md": source}))
     page = pages["sources/declaration.md"]
-    assert '<mark class="dm-quote" id="q-garanties">Les garanties de sécurité juridiquement contraignantes</mark>' in page
+    assert (
+        '<mark class="dm-quote dm-direct" id="q-garanties" data-who="Sergei Lavrov, direct quote">Les garanties de sécurité juridiquement contraignantes</mark>'
+        in page
+    )
     assert unicodedata.is_normalized("NFC", page)
 
 
@@ -329,7 +332,10 @@ def test_a_hostile_page_marks_every_quote_and_has_no_stray_anchor(hostile_site: 
     archive, _ = check(Project(root))
     (source,) = [s for s in archive.sources if s.id == "hostile"]
     page = (root / "site" / "sources" / "hostile" / "index.html").read_text(encoding="utf-8")
-    assert '<mark class="dm-quote" id="q-garanties">Les garanties de sécurité juridiquement contraignantes</mark>' in page
+    assert (
+        '<mark class="dm-quote dm-direct" id="q-garanties" data-who="Sergei Lavrov, direct quote">Les garanties de sécurité juridiquement contraignantes</mark>'
+        in page
+    )
     for statement in source.statements:
         assert f'id="q-{statement.id}"' in page, statement.id
     ids = re.findall(r'\bid="([^"]+)"', page)

@@ -27,8 +27,10 @@ class Said:
     speaker: Actor
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
-        return (self.statement.date, self.source.date, self.source.id, self.statement.id)
+    def key(self) -> tuple[str, str, str, int, str]:
+        """The order of events: by date, then a source's statements in the order of its text (not of their ids)."""
+        st = self.statement
+        return (st.date, self.source.date, self.source.id, st.span.start, st.id)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Graph:
     positions: dict[str, list[Position]] = field(default_factory=dict)  # demand id -> positions by date
     citations: dict[str, list[Said]] = field(default_factory=dict)  # agreement id -> statements citing it
     mentions: dict[str, Mentions] = field(default_factory=dict)  # source id -> what it mentions
+    about: dict[str, list[Said]] = field(default_factory=dict)  # actor id -> the statements `about` it, in order
     sources_of: dict[str, list[Source]] = field(
         default_factory=dict
     )  # "actor:x" / "agreement:x" / "demand:x" -> sources, newest first
@@ -119,13 +122,17 @@ def _link_statements(graph: Graph) -> None:
     said_by: dict[str, list[Said]] = defaultdict(list)
     in_source: dict[str, list[Said]] = defaultdict(list)
     citations: dict[str, list[Said]] = defaultdict(list)
+    about: dict[str, list[Said]] = defaultdict(list)
     for said in everything:
         said_by[said.statement.speaker].append(said)
         in_source[said.source.id].append(said)
+        for actor_id in said.statement.about:
+            about[actor_id].append(said)
         for agreement_id in said.statement.cites:
             citations[agreement_id].append(said)
     positions = _positions(everything)
     graph.said_by, graph.in_source, graph.positions, graph.citations = said_by, in_source, positions, citations
+    graph.about = about
     graph.on_demand = {d.id: _stance(d, positions.get(d.id, [])) for d in graph.archive.demands}
     for actor_id, items in said_by.items():
         graph.stances[actor_id] = _stances(graph, items)

@@ -155,6 +155,7 @@ class Counted:
 class SaidItem:
     date: str
     speaker: Link
+    occasion: str | None
     quote: str
     reported: bool
     source: Link  # to the statement on its source's page
@@ -164,6 +165,7 @@ class SaidItem:
 class PositionItem:
     date: str
     speaker: Link
+    occasion: str | None
     role: str  # made | supported | rejected
     quote: str
     reported: bool
@@ -179,13 +181,14 @@ class SourceItem:
 
 def said_item(links: Links, said: Said) -> SaidItem:
     st = said.statement
-    return SaidItem(st.date, links.actor(said.speaker), st.quote, st.reported, links.said(said, f"in {said.source.title}"))
+    source = links.said(said, f"in {said.source.title}")
+    return SaidItem(st.date, links.actor(said.speaker), st.occasion, st.quote, st.reported, source)
 
 
 def position_item(links: Links, position: Position) -> PositionItem:
     said, st = position.said, position.said.statement
     source = links.said(said, f"in {said.source.title}")
-    return PositionItem(st.date, links.actor(said.speaker), position.role, st.quote, st.reported, source)
+    return PositionItem(st.date, links.actor(said.speaker), st.occasion, position.role, st.quote, st.reported, source)
 
 
 def source_item(links: Links, source: Source) -> SourceItem:

@@ -25,7 +25,7 @@ from demarche.plan import (
     source_item,
 )
 from demarche.records import Actor, Agreement, Demand, Source
-from demarche.text import QuoteMark, body_markdown, human_date
+from demarche.text import QuoteMark, body_markdown, human_date, parse_date
 from demarche.urls import SiteInfo, actor_feed_doc, continuation_doc, doc_path, permalink, relative, search_link
 
 DESCRIPTION = 200  # characters of a record's text in its page's description
@@ -132,6 +132,9 @@ def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
             str(numbers[said.statement.id]),
             f"{relative(doc, entry[said.statement.id]) if said.statement.id in further else ''}#{said.statement.id}",
             further.get(said.statement.id, ()),
+            said.speaker.name,
+            said.statement.reported,
+            said.statement.date,
         )
         for said in in_order
     ]
@@ -209,7 +212,7 @@ def _statement_view(
         positions=positions,
         cites=links.agreements(graph.agreements[a] for a in st.cites),
         about=links.actors(graph.actors[a] for a in st.about),
-        in_text=links.to(source_doc, "In the text ↓", f"q-{st.id}") if marked else None,
+        in_text=links.to(source_doc, "In the text", f"q-{st.id}") if marked else None,
         permalink=links.to(source_doc, "Permalink", st.id),
         citation=citation.statements[st.id],
     )
@@ -263,6 +266,7 @@ class ActorPage(Context):
     demands_of: tuple[DemandWith, ...]  # with those who make them
     stances: tuple[StanceRow, ...]
     statements: Paged[SaidItem]
+    about: Paged[SaidItem]  # statements by others `about` it
     invoked: tuple[Counted, ...]  # agreements, with the number of its statements that invoke each
     sources: Paged[SourceItem]
     appears_with: tuple[Counted, ...]  # actors, with the number of sources that mention both
@@ -275,6 +279,9 @@ def _actor_pages(graph: Graph, site: SiteInfo, actor: Actor) -> list[Page]:
     links = Links(doc)
     said = graph.said_by.get(actor.id, [])
     statements, more = continued(said, doc, "statements", said_item, "said", f"Statements by {actor.name}")
+    about, more_about = continued(
+        graph.about.get(actor.id, []), doc, "about", said_item, "said", f"Statements about {actor.name}"
+    )
     sources, further = _sources_mentioning(graph, "actor", actor.id, actor.name)
     feed = actor_feed_doc(actor.id)
     context = ActorPage(
@@ -304,13 +311,14 @@ def _actor_pages(graph: Graph, site: SiteInfo, actor: Actor) -> list[Page]:
             for s in graph.stances.get(actor.id, {}).values()
         ),
         statements=statements,
+        about=about,
         invoked=tuple(Counted(links.agreement(a), n) for a, n in graph.invoked.get(actor.id, [])),
         sources=sources,
         appears_with=tuple(Counted(links.actor(a), n) for a, n in graph.appears_with.get(actor.id, [])),
         search_href=search_link(doc, speaker=actor.name),
         permalink=permalink(site, doc),
     )
-    return [page(doc, "actor.md.j2", context), *more, *further]
+    return [page(doc, "actor.md.j2", context), *more, *more_about, *further]
 
 
 def _sources_mentioning(graph: Graph, kind: str, record_id: str, name: str) -> tuple[Paged[SourceItem], list[Page]]:
@@ -335,6 +343,7 @@ class AgreementPage(Context):
     date: str | None
     parties: tuple[Link, ...]
     status: str | None
+    status_as_of: str | None  # the latest source that bears on it
     url: str | None
     aliases: tuple[str, ...]
     prose: str
@@ -359,6 +368,7 @@ def _agreement_pages(graph: Graph, site: SiteInfo, agreement: Agreement) -> list
         date=agreement.date,
         parties=links.actors(graph.actors[p] for p in agreement.parties),
         status=agreement.status,
+        status_as_of=as_of(graph, "agreement", agreement.id, cited),
         url=agreement.url,
         aliases=agreement.aliases,
         prose=body_markdown(agreement.body)[0],
@@ -375,6 +385,36 @@ def _agreement_pages(graph: Graph, site: SiteInfo, agreement: Agreement) -> list
 
 
 @dataclass(frozen=True)
+class Tally:
+    """What the archive holds on a record, counted as a reader counts: statements, who spoke, in how many sources, when."""
+
+    statements: int
+    speakers: int
+    sources: int
+    first: str | None  # the date of the first statement
+    last: str | None
+
+
+def tally(said: list[Said]) -> Tally:
+    """The counts of some statements: each statement once, however many passages or roles an editor gave it."""
+    unique = list({(s.source.id, s.statement.id): s for s in said}.values())
+    dates = sorted((s.statement.date for s in unique), key=parse_date)
+    return Tally(
+        len(unique),
+        len({s.speaker.id for s in unique}),
+        len({s.source.id for s in unique}),
+        dates[0] if dates else None,
+        dates[-1] if dates else None,
+    )
+
+
+def as_of(graph: Graph, kind: str, record_id: str, said: list[Said]) -> str | None:
+    """The date of the latest source in the archive that bears on a record: one that mentions it or holds a statement on it."""
+    dates = [s.date for s in graph.sources_of.get(f"{kind}:{record_id}", [])] + [s.source.date for s in said]
+    return max(dates, key=parse_date) if dates else None
+
+
+@dataclass(frozen=True)
 class DemandPage(Context):
     title: str
     description: str
@@ -382,9 +422,11 @@ class DemandPage(Context):
     by: tuple[Link, ...]
     of: tuple[Link, ...]
     status: str | None
-    made: int  # statements that made or repeated it
-    supported: int
-    rejected: int
+    status_as_of: str | None  # the latest source that bears on it
+    tally: Tally
+    made_by: int  # speakers who made or repeated it
+    supported_by: int
+    rejected_by: int
     prose: str
     picture: str
     positions: Paged[PositionItem]
@@ -400,6 +442,7 @@ def _demand_pages(graph: Graph, site: SiteInfo, demand: Demand) -> list[Page]:
     taken: list[Position] = graph.positions.get(demand.id, [])
     positions, more = continued(taken, doc, "statements", position_item, "position", f"Statements on {demand.title}")
     stance = graph.on_demand[demand.id]
+    said = [p.said for p in taken]
     context = DemandPage(
         title=demand.title,
         description=demand.body[:DESCRIPTION],
@@ -407,9 +450,11 @@ def _demand_pages(graph: Graph, site: SiteInfo, demand: Demand) -> list[Page]:
         by=links.actors(graph.actors[a] for a in demand.by),
         of=links.actors(graph.actors[a] for a in demand.of),
         status=demand.status,
-        made=len(stance.made),
-        supported=len(stance.supported),
-        rejected=len(stance.rejected),
+        status_as_of=as_of(graph, "demand", demand.id, said),
+        tally=tally(said),
+        made_by=len({s.speaker.id for s in stance.made}),
+        supported_by=len({s.speaker.id for s in stance.supported}),
+        rejected_by=len({s.speaker.id for s in stance.rejected}),
         prose=body_markdown(demand.body)[0],
         picture=svg.neighbourhood(doc, demand.title, svg.demand_groups(graph, demand)),
         positions=positions,

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from demarche.plan import Context, Link, Page
-from demarche.text import attr, human_date, md
+from demarche.text import attr, human_date, md, quoted
 
 _md_label = functools.lru_cache(maxsize=1 << 16)(md)  # the same names and titles are linked thousands of times
 
@@ -49,6 +49,7 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     env.filters.update(
         md=md,
+        quoted=quoted,
         attr=attr,
         date=human_date,
         json=lambda v: json.dumps(v, ensure_ascii=False),
