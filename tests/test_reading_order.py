@@ -148,3 +148,8 @@ def test_an_actor_page_lists_the_statements_about_it(pages: dict[str, str]) -> N
     assert re.findall(r"\]\(\.\./sources/lavrov-osce\.md#([a-z-]+)\)", about) == ["zz-said-first", "aa-said-second"]
     lavrov_about = lavrov[lavrov.index("## Statements about them") : lavrov.index("## Agreements invoked")]
     assert "None recorded." in lavrov_about
+
+
+def test_the_demands_index_dates_each_status_and_counts_each_statement_once(pages: dict[str, str]) -> None:
+    row = "| [No further NATO enlargement to the east](no-further-nato-enlargement.md) | [NATO](../actors/nato.md) | open (as of 9 December 2021) | 4 |"
+    assert row in pages["demands/index.md"]

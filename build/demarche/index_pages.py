@@ -18,10 +18,12 @@ from demarche.plan import (
     Paged,
     SaidItem,
     SourceItem,
+    as_of,
     continued,
     page,
     said_item,
     source_item,
+    tally,
 )
 from demarche.records import Actor, Demand
 from demarche.urls import HOME, TIMELINE, SiteInfo, index_doc, relative, sources_year_doc, timeline_year_doc
@@ -213,7 +215,8 @@ class DemandEntry:
     demand: Link
     of: tuple[Link, ...]
     status: str | None
-    positions: int  # statements that take a position on it
+    status_as_of: str | None  # the latest source that bears on it
+    statements: int  # statements that take a position on it, each once
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,9 @@ def _demands_index(graph: Graph) -> Page:
 
 def _demand_entry(graph: Graph, links: Links, demand: Demand) -> DemandEntry:
     of = links.actors(graph.actors[a] for a in demand.of)
-    return DemandEntry(links.demand(demand), of, demand.status, len(graph.positions.get(demand.id, [])))
+    said = [p.said for p in graph.positions.get(demand.id, [])]
+    as_of_date = as_of(graph, "demand", demand.id, said)
+    return DemandEntry(links.demand(demand), of, demand.status, as_of_date, tally(said).statements)
 
 
 # -- the timeline ------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from demarche.link import Position, Said
+from demarche.link import Graph, Position, Said
 from demarche.records import Actor, Agreement, Demand, Source
 from demarche.text import parse_date
 from demarche.urls import continuation_doc, doc_path, published_file, published_url, relative, site_url
@@ -193,6 +193,39 @@ def position_item(links: Links, position: Position) -> PositionItem:
 
 def source_item(links: Links, source: Source) -> SourceItem:
     return SourceItem(source.date, links.source(source), source.publisher)
+
+
+# -- counts and dates ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the archive holds on a record, counted as a reader counts: statements, who spoke, in how many sources, when."""
+
+    statements: int
+    speakers: int
+    sources: int
+    first: str | None  # the date of the first statement
+    last: str | None
+
+
+def tally(said: list[Said]) -> Tally:
+    """The counts of some statements: each statement once, however many passages or roles an editor gave it."""
+    unique = list({(s.source.id, s.statement.id): s for s in said}.values())
+    dates = sorted((s.statement.date for s in unique), key=parse_date)
+    return Tally(
+        len(unique),
+        len({s.speaker.id for s in unique}),
+        len({s.source.id for s in unique}),
+        dates[0] if dates else None,
+        dates[-1] if dates else None,
+    )
+
+
+def as_of(graph: Graph, kind: str, record_id: str, said: list[Said]) -> str | None:
+    """The date of the latest source in the archive that bears on a record: one that mentions it or holds a statement on it."""
+    dates = [s.date for s in graph.sources_of.get(f"{kind}:{record_id}", [])] + [s.source.date for s in said]
+    return max(dates, key=parse_date) if dates else None
 
 
 # -- long lists ------------------------------------------------------------------------------------

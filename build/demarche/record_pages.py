@@ -17,15 +17,18 @@ from demarche.plan import (
     PositionItem,
     SaidItem,
     SourceItem,
+    Tally,
+    as_of,
     continued,
     page,
     paginate,
     position_item,
     said_item,
     source_item,
+    tally,
 )
 from demarche.records import Actor, Agreement, Demand, Source
-from demarche.text import QuoteMark, body_markdown, human_date, parse_date
+from demarche.text import QuoteMark, body_markdown, human_date
 from demarche.urls import SiteInfo, actor_feed_doc, continuation_doc, doc_path, permalink, relative, search_link
 
 DESCRIPTION = 200  # characters of a record's text in its page's description
@@ -382,36 +385,6 @@ def _agreement_pages(graph: Graph, site: SiteInfo, agreement: Agreement) -> list
 
 
 # -- a demand ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Tally:
-    """What the archive holds on a record, counted as a reader counts: statements, who spoke, in how many sources, when."""
-
-    statements: int
-    speakers: int
-    sources: int
-    first: str | None  # the date of the first statement
-    last: str | None
-
-
-def tally(said: list[Said]) -> Tally:
-    """The counts of some statements: each statement once, however many passages or roles an editor gave it."""
-    unique = list({(s.source.id, s.statement.id): s for s in said}.values())
-    dates = sorted((s.statement.date for s in unique), key=parse_date)
-    return Tally(
-        len(unique),
-        len({s.speaker.id for s in unique}),
-        len({s.source.id for s in unique}),
-        dates[0] if dates else None,
-        dates[-1] if dates else None,
-    )
-
-
-def as_of(graph: Graph, kind: str, record_id: str, said: list[Said]) -> str | None:
-    """The date of the latest source in the archive that bears on a record: one that mentions it or holds a statement on it."""
-    dates = [s.date for s in graph.sources_of.get(f"{kind}:{record_id}", [])] + [s.source.date for s in said]
-    return max(dates, key=parse_date) if dates else None
 
 
 @dataclass(frozen=True)
