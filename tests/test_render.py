@@ -44,8 +44,10 @@ def test_body_shows_html_as_text_and_marks_quotes_naming_speaker_and_kind(report
         ('"straight quotes"', '"straight quotes"'),
         ("«guillemets»", "«guillemets»"),
         ("„German“", "„German“"),
-        ("“begins only, then more", "““begins only, then more”"),
-        ("ends only”", "“ends only””"),
+        ("“begins, and then more", "“begins, and then more”"),
+        ("then it ends.”", "“then it ends\\.”"),
+        ("'tis the apostrophe'", "“'tis the apostrophe'”"),
+        ("", "“”"),
         ("a *b*", "“a \\*b\\*”"),
     ],
 )

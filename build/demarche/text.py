@@ -84,16 +84,17 @@ def body_markdown(body: str, marks: Iterable[QuoteMark] = ()) -> tuple[str, set[
     return with_tags(body, tags), {mark.anchor for mark, plan in zip(marks, plans, strict=True) if plan.pieces}
 
 
-_OPENING = "\"'“‘„‚«‹「『"
-_CLOSING = "\"'”’“‘»›」』"
+_OPENING = '"“‘„‚«‹「『'  # marks that may open a quotation (not the straight apostrophe: it is more often an apostrophe)
+_CLOSING = '"”’“‘»›」』'
 
 
 def quoted(text: object) -> str:
-    """A quote for inline Markdown (see md), between quotation marks unless it already begins and ends with its own."""
+    """A quote for inline Markdown (see md), between quotation marks: a quote that itself begins with one gets no
+    second opening mark, and one that ends with one no second closing mark, so that nested marks show once."""
     flat = " ".join(str(text).split())
-    if len(flat) > 1 and flat[0] in _OPENING and flat[-1] in _CLOSING:
-        return md(flat)
-    return f"“{md(flat)}”"
+    opening = "" if flat[:1] in tuple(_OPENING) else "“"
+    closing = "" if len(flat) > 1 and flat[-1] in _CLOSING else "”"
+    return f"{opening}{md(flat)}{closing}"
 
 
 def _after_passage(mark: QuoteMark) -> str:
