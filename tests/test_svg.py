@@ -267,3 +267,24 @@ def test_pictures_reach_the_built_html_intact_and_every_link_lands(golden_site: 
             assert not target.fragment or target.fragment in parse(landing).ids, f"{doc}: {href} has no anchor there"
             checked += 1
     assert checked >= 12
+
+
+@pytest.mark.slow
+def test_each_group_names_the_list_that_holds_all_its_records(golden_site: Project) -> None:
+    """Where a group says "+ N more", its link goes to a list on the same page: that anchor stands on every record page
+    whose picture has the group."""
+    graph = graph_of(golden_site)
+    site = golden_site.root / "site"
+    pages: list[tuple[str, list[svg.Group]]] = [
+        *((f"actors/{a.id}/", svg.actor_groups(graph, a)) for a in graph.archive.actors),
+        *((f"demands/{d.id}/", svg.demand_groups(graph, d)) for d in graph.archive.demands),
+        *((f"agreements/{a.id}/", svg.agreement_groups(graph, a)) for a in graph.archive.agreements),
+    ]
+    checked = set()
+    for url, groups in pages:
+        ids = parse(site / url / "index.html").ids
+        for group in groups:
+            if group.nodes:
+                assert group.more in ids, f"{url}: {group.heading} names #{group.more}, which is not on the page"
+                checked.add(group.heading)
+    assert len(checked) >= 8

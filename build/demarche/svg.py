@@ -338,7 +338,7 @@ def actor_groups(graph: Graph, actor: Actor) -> list[Group]:
     made = _unique([d.id for d in graph.demands_by.get(actor.id, [])] + [s.demand.id for s in stances if s.made])
     supports = _demand_nodes(s.demand for s in stances if s.supported and s.demand.id not in made)
     return [
-        Group("Makes", _demand_nodes(graph.demands[d] for d in made), "left", "made", "positions-on-demands"),
+        Group("Makes", _demand_nodes(graph.demands[d] for d in made), "left", "made", "demands-made"),
         Group("Supports", supports, "left", "supported", "positions-on-demands"),
         Group("Rejects", _demand_nodes(s.demand for s in stances if s.rejected), "left", "rejected", "positions-on-demands"),
         Group(
