@@ -79,11 +79,7 @@ def test_choose_unit_fits_the_span_into_the_bins(first: date, last: date, unit: 
     assert chosen.key(last) - chosen.key(first) < svg.TIMELINE_BINS
 
 
-def test_wrap_and_tick_labels() -> None:
-    assert svg.wrap("No further NATO enlargement to the east", 19, 2) == ["No further NATO", "enlargement to the…"]
-    assert svg.wrap("No further NATO enlargement to the east", 17, 2) == ["No further NATO", "enlargement to…"]
-    assert svg.wrap("Intermediate-Range Nuclear Forces Treaty", 14, 4) == ["Intermediate-", "Range Nuclear", "Forces Treaty"]
-    assert svg.wrap("Supercalifragilisticexpialidocious", 10, 2) == ["Supercali…"]
+def test_shorten_and_tick_labels() -> None:
     assert svg.shorten("The further advance of NATO to the east", 30) == "The further advance of NATO…"
     assert svg.tick_labels(["29 Nov 2021", "13 Dec 2021", "10 Jan 2022", "2023"]) == [
         "29 Nov 2021",

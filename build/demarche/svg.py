@@ -47,28 +47,6 @@ def shorten(text: str, limit: int) -> str:
     return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
 
 
-def wrap(text: str, width: int, lines: int) -> list[str]:
-    """Word wrap into at most `lines` lines of about `width` characters, breaking after hyphens too.
-
-    A line that cannot fit (a long word, or the last line when text is left over) ends in "…".
-    """
-    matches = list(_PIECE.finditer(text))
-    pieces = [m.group() for m in matches]
-    glue = [" " if m.start() and text[m.start() - 1].isspace() else "" for m in matches]
-    out: list[str] = []
-    i = 0
-    while i < len(pieces) and len(out) < lines:
-        line = pieces[i]
-        i += 1
-        while i < len(pieces) and len(line) + len(glue[i]) + len(pieces[i]) <= width:
-            line += glue[i] + pieces[i]
-            i += 1
-        out.append(line)
-    if i < len(pieces):
-        out[-1] += "".join(glue[j] + pieces[j] for j in range(i, len(pieces)))
-    return [shorten(line, width) for line in out]
-
-
 def wrap_whole(text: str, width: int) -> list[str]:
     """Word wrap into lines of about `width` characters that keep all of the text, breaking after hyphens too:
     a word too long for a line is split with a hyphen, so a label wraps instead of being cut."""
