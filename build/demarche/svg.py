@@ -464,7 +464,9 @@ def positions_table(graph: Graph, page: str) -> str:
         + "\n".join(rows)
         + "\n</tbody>\n</table>"
     )
-    return f'<div class="dm-positions" markdown="0" data-pagefind-ignore>\n{table}\n<p class="dm-caption">{esc(note)}</p>\n</div>'
+    hint = '<span class="dm-scroll-hint"> On a narrow screen the table scrolls sideways: its edge is shaded while more lies beyond.</span>'
+    caption = f'<p class="dm-caption">{esc(note)}{hint}</p>'
+    return f'<div class="dm-positions" markdown="0" data-pagefind-ignore>\n{table}\n{caption}\n</div>'
 
 
 def _a(url: str, text: str) -> str:

@@ -166,7 +166,13 @@ def test_a_wide_table_shows_that_it_scrolls(phone: Tab) -> None:
     for frame in wide:
         assert frame["shade"].count("radial-gradient") == 2 and frame["shade"].count("linear-gradient") == 2
         assert frame["table"] == "rgba(0, 0, 0, 0)"
+    assert phone.page.locator(".dm-positions .dm-scroll-hint").is_visible()  # and says so in words under the positions
     phone.shoot("demands-phone-390")
+
+
+def test_the_words_about_scrolling_stay_off_a_wide_screen(tab: Tab) -> None:
+    tab.open(PAGE_KINDS["demands"])
+    assert tab.page.locator(".dm-positions .dm-scroll-hint").is_hidden()
 
 
 # -- 1. the source page -------------------------------------------------------------------------------------
