@@ -109,7 +109,7 @@ def test_statements_of_one_day_follow_the_order_of_the_text(pages: dict[str, str
             "- **2 December 2021** · OSCE Ministerial Council · [Sergei Lavrov](../actors/sergei-lavrov.md) **made** it: "
             "“no further advance” — ",
         ),
-        ("sources/lavrov-osce.md", '<p class="dm-gist" markdown="span">“no further advance”</p>'),
+        ("sources/lavrov-osce.md", '<p class="dm-gist dm-in-text" markdown="span">“no further advance”</p>'),
     ],
 )
 def test_items_show_the_occasion_and_quotation_marks_once(pages: dict[str, str], doc: str, line: str) -> None:
@@ -153,3 +153,12 @@ def test_an_actor_page_lists_the_statements_about_it(pages: dict[str, str]) -> N
 def test_the_demands_index_dates_each_status_and_counts_each_statement_once(pages: dict[str, str]) -> None:
     row = "| [No further NATO enlargement to the east](no-further-nato-enlargement.md) | [NATO](../actors/nato.md) | open (as of 9 December 2021) | 4 |"
     assert row in pages["demands/index.md"]
+
+
+@pytest.mark.parametrize(("body", "gist"), [("plain", "dm-gist dm-in-text"), ("in code", "dm-gist")])
+def test_the_list_shortens_only_the_words_the_text_shows_marked(project: Callable[..., Project], body: str, gist: str) -> None:
+    """Words marked in the text may be cut to two lines in the list; words that could not be marked stand there whole."""
+    passage = "the alliance came closer" if body == "plain" else "`the alliance came closer`"
+    text = SAME_DAY.replace("Lavrov said that the alliance came closer,", f"Lavrov said that {passage},")
+    _, generated, _ = generate_pages(project({SOURCE: text}))
+    assert f'<p class="{gist}" markdown="span">“the alliance came closer”</p>' in generated["sources/lavrov-osce.md"]
