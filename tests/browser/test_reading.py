@@ -225,6 +225,8 @@ def test_a_mark_names_its_speaker_on_hover_on_focus_and_to_screen_readers(browse
         tip = link.locator(".dm-tip")
         assert tip.evaluate("t => t.getBoundingClientRect().width") > 50
         assert tip.evaluate("t => getComputedStyle(t).clipPath") == "none"
+        left, right = tip.evaluate("t => [t.getBoundingClientRect().left, t.getBoundingClientRect().right]")
+        assert left >= 0 and right <= WIDTHS[width]["width"]  # on the screen, however far right the number stands
         link.blur()
         page.mouse.move(0, 0)
         assert tip.evaluate("t => t.getBoundingClientRect().width") <= 1
