@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from mkdocs.utils.yaml import yaml_load
 
+from demarche.citefiles import citation_files
 from demarche.feeds import feed_files
+from demarche.head import with_head
 from demarche.index import index_site
 from demarche.index_pages import index_pages
 from demarche.link import Graph, link
@@ -35,7 +37,7 @@ from demarche.render import render_pages
 from demarche.schema_doc import field_reference_file
 from demarche.search_records import statement_records
 from demarche.text import parse_date
-from demarche.urls import SiteInfo
+from demarche.urls import INTRODUCTION, SiteInfo
 from demarche.validate import validate
 from demarche.write import WriteReport, naming, remove_temporary_files, replace_file, undo, write_pages
 
@@ -82,7 +84,19 @@ class Project:
         url = str(config.get("site_url") or "")
         if url and not url.endswith("/"):
             url += "/"
-        return SiteInfo(name=str(config.get("site_name") or "Demarche"), url=url)
+        extra: dict[str, Any] = config["extra"] if isinstance(config.get("extra"), dict) else {}
+        return SiteInfo(
+            name=str(config.get("site_name") or "Demarche"),
+            url=url,
+            edit_base=str(extra.get("edit_base") or ""),
+            introduction=read_introduction(self.sources),
+        )
+
+
+def read_introduction(sources: Path) -> str:
+    """The archive's introduction for the home page (sources/introduction.md, plain Markdown), '' when there is none."""
+    path = sources / INTRODUCTION
+    return path.read_text(encoding="utf-8-sig").replace("\r\n", "\n").strip() if path.is_file() else ""
 
 
 def check(project: Project) -> tuple[Archive, list[Problem]]:
@@ -104,8 +118,9 @@ def generate_pages(project: Project) -> tuple[Graph, dict[str, str | bytes], lis
 
 def plan_site(graph: Graph, site: SiteInfo) -> tuple[list[Page], list[File]]:
     """Every output of the site: the pages to render and the other files, refused if two would stand in one place."""
-    pages = [*record_pages(graph, site), *index_pages(graph, site)]
+    pages = with_head([*record_pages(graph, site), *index_pages(graph, site)], graph, site)
     files = [field_reference_file(), *redirect_files(graph, site), *feed_files(graph, site), *open_data_files(graph, site)]
+    files += citation_files(graph, site)
     check_outputs(pages, files)
     return pages, files
 
