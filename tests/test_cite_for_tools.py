@@ -19,7 +19,7 @@ import rispy
 from demarche.cite import source_bibtex
 from demarche.head import highwire, report_url, script_json, source_jsonld
 from demarche.link import Graph, link
-from demarche.pipeline import Project, build, check, generate_pages, plan_site
+from demarche.pipeline import Project, build, check, plan_site
 from demarche.ris import source_ris
 from demarche.text import human_date
 from demarche.urls import SiteInfo, citation_doc, is_citation_file
@@ -283,24 +283,6 @@ def test_every_source_has_its_bibtex_and_ris_beside_its_page_also_under_former_i
 )
 def test_citation_files_are_told_apart_from_other_files(doc: str, is_file: bool) -> None:
     assert is_citation_file(doc) is is_file
-
-
-# -- the home page's introduction --------------------------------------------------------------------
-
-
-def test_the_home_page_shows_the_archives_introduction_as_written(project: Callable[..., Project]) -> None:
-    intro = "In *December 2021* a demand was made.\r\n\r\nA second paragraph.\r\n"
-    p = project({"sources/introduction.md": "\ufeff" + intro})
-    _, problems = check(p)
-    assert problems == []  # not a record: no "not read" warning
-    _, pages, _ = generate_pages(p)
-    assert "is built.\n\nIn *December 2021* a demand was made.\n\nA second paragraph.\n\nIt holds" in pages["index.md"]
-
-
-def test_without_an_introduction_the_home_page_goes_on_to_the_counts(project: Callable[..., Project]) -> None:
-    _, pages, _ = generate_pages(project())
-    assert "is built.\n\nIt holds" in pages["index.md"]
-    assert "## Where to start\n\n- [Demands](demands/index.md): " in pages["index.md"]
 
 
 # -- the built site ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from demarche import svg
+from demarche.introduction import introduction_markdown
 from demarche.link import Graph, Said
 from demarche.plan import (
     PAGE_SIZE,
@@ -121,7 +122,7 @@ def _home(graph: Graph, site: SiteInfo) -> Page:
         statements=Tally(len(graph.timeline), relative(HOME, TIMELINE)),
         demand_rows=tuple(_demand_row(graph, links, d) for d in archive.demands),
         latest=tuple(source_item(links, s) for s in graph.newest[:LATEST]),
-        introduction=site.introduction,
+        introduction=introduction_markdown(site.introduction),
         start=_where_to_start(links),
     )
     return page(HOME, "home.md.j2", context)

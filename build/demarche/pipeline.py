@@ -24,6 +24,7 @@ from demarche.feeds import feed_files
 from demarche.head import with_head
 from demarche.index import index_site
 from demarche.index_pages import index_pages
+from demarche.introduction import check_introduction, read_introduction
 from demarche.link import Graph, link
 from demarche.load import load_archive
 from demarche.opendata import open_data_files
@@ -37,7 +38,7 @@ from demarche.render import render_pages
 from demarche.schema_doc import field_reference_file
 from demarche.search_records import statement_records
 from demarche.text import parse_date
-from demarche.urls import INTRODUCTION, SiteInfo
+from demarche.urls import SiteInfo
 from demarche.validate import validate
 from demarche.write import WriteReport, naming, remove_temporary_files, replace_file, undo, write_pages
 
@@ -93,16 +94,11 @@ class Project:
         )
 
 
-def read_introduction(sources: Path) -> str:
-    """The archive's introduction for the home page (sources/introduction.md, plain Markdown), '' when there is none."""
-    path = sources / INTRODUCTION
-    return path.read_text(encoding="utf-8-sig").replace("\r\n", "\n").strip() if path.is_file() else ""
-
-
 def check(project: Project) -> tuple[Archive, list[Problem]]:
     """Load and validate: every problem of every file, sorted."""
     raws, problems = load_archive(project.sources, project.root)
     archive, found = validate(raws)
+    found += check_introduction(read_introduction(project.sources))
     return archive, sorted(problems + found)
 
 
