@@ -128,7 +128,7 @@ def test_a_source_is_cited_in_the_common_style_and_in_bibtex(
     assert (citation.text, citation.bibtex) == (text, bibtex)
 
 
-def test_a_statement_is_cited_by_speaker_occasion_and_date_in_its_source(project: Callable[..., Project]) -> None:
+def test_a_statement_is_cited_as_what_it_is_by_whom_when_and_where_it_was_reported(project: Callable[..., Project]) -> None:
     text = """
         ---
         title: Lavrov at the OSCE
@@ -152,13 +152,14 @@ def test_a_statement_is_cited_by_speaker_occasion_and_date_in_its_source(project
     source = g.sources["lavrov-osce"]
     own, reported = source.statements
     assert statement_citation(own, source, g, SITE) == (
-        "Sergei Lavrov, OSCE Ministerial Council, Stockholm, 2 December 2021, quoted in Elena Chernenko, "
+        "Statement by Sergei Lavrov, 2 December 2021, OSCE Ministerial Council, Stockholm, quoted in Elena Chernenko, "
         "“Lavrov at the OSCE”, Kommersant, 4 December 2021. Demarche archive, "
         "https://example.org/archive/sources/lavrov-osce/#sergei-lavrov-the-osce-is-in-a-depressing-state. "
         "Original: https://www.kommersant.ru/doc/5112345."
     )
     assert statement_citation(reported, source, g, SITE) == (
-        "Sergei Lavrov, 4 December 2021, reported in Elena Chernenko, “Lavrov at the OSCE”, Kommersant, 4 December 2021. "
+        "Statement by Sergei Lavrov, 4 December 2021, as paraphrased in Elena Chernenko, “Lavrov at the OSCE”, Kommersant, "
+        "4 December 2021. "
         "Demarche archive, https://example.org/archive/sources/lavrov-osce/"
         "#sergei-lavrov-the-architecture-of-strategic-stability-is. Original: https://www.kommersant.ru/doc/5112345."
     )
@@ -216,10 +217,11 @@ def test_the_built_source_page_has_its_links_citations_and_bibtex(project: Calla
     statement = page[page.index('<div class="dm-statement"') :]
     statement = statement[: statement.index('<h2 id="mentions"')]
     assert re.search(
-        r'<details class="quote">\s*<summary>Cite this statement</summary>\s*<p>Sergei Lavrov, 2 December 2021, quoted in '
+        r'<details class="quote">\s*<summary>Cite this statement</summary>\s*<p><span class="dm-cite-text">Statement by Sergei Lavrov, '
+        r"2 December 2021, quoted in "
         r"Kommersant, “Lavrov at the OSCE”, 4 December 2021\. Demarche archive, "
         r"https://[^\s]+/sources/lavrov-osce/#sergei-lavrov-the-further-advance-of-nato-to-the-east\. "
-        r"Original not known to be online\.</p>\s*</details>",
+        r"Original not known to be online\.</span></p>\s*</details>",
         statement,
     )
     assert '<code class="language-bibtex">@article{lavrov-osce,\n  title = {{Lavrov at the OSCE}},' in page

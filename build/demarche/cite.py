@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from demarche.text import human_date
-from demarche.urls import SiteInfo, doc_path, permalink
+from demarche.urls import SiteInfo, citation_doc, doc_path, permalink
 
 if TYPE_CHECKING:
     from demarche.link import Graph
+    from demarche.plan import Link, Links
     from demarche.records import Actor, Source, Statement
 
 _TEX_SPECIAL = {
@@ -49,11 +50,29 @@ def source_citation(source: Source, graph: Graph, site: SiteInfo) -> Citation:
     return Citation(text, _bibtex(source, graph, url), statements)
 
 
+def downloads(links: Links, source: Source) -> tuple[Link, ...]:
+    """Links to a source's citation files, from its page."""
+    return (
+        links.to(citation_doc(source.id, "ris"), "RIS (Zotero, EndNote, Mendeley)"),
+        links.to(citation_doc(source.id, "bib"), "BibTeX"),
+    )
+
+
+def source_bibtex(source: Source, graph: Graph, site: SiteInfo) -> str:
+    """The BibTeX entry of a source alone (its .bib file)."""
+    return _bibtex(source, graph, permalink(site, doc_path("source", source.id)))
+
+
 def statement_citation(statement: Statement, source: Source, graph: Graph, site: SiteInfo) -> str:
-    who = ", ".join(p for p in (graph.actors[statement.speaker].name, statement.occasion, human_date(statement.date)) if p)
-    verb = "reported in" if statement.reported else "quoted in"
+    """What the statement is and who made it, when and where; then where it was reported, and how.
+
+    "Statement by Sergei Lavrov, 2 December 2021, OSCE Ministerial Council, quoted in <the source>":
+    a paraphrase says so ("as paraphrased in"), so no reader takes the source's words for the speaker's.
+    """
+    said = ", ".join(p for p in (graph.actors[statement.speaker].name, human_date(statement.date), statement.occasion) if p)
+    verb = "as paraphrased in" if statement.reported else "quoted in"
     url = permalink(site, doc_path("source", source.id), statement.id)
-    return f"{who}, {verb} {_work(source, graph)}. {site.name} archive, {url}. {_access(source)}"
+    return f"Statement by {said}, {verb} {_work(source, graph)}. {site.name} archive, {url}. {_access(source)}"
 
 
 def _creator(source: Source, graph: Graph) -> str:
@@ -112,8 +131,8 @@ def _bib_name(actor: Actor) -> str:
     return name if actor.kind == "person" and "," not in name and " and " not in name else f"{{{name}}}"
 
 
-def _bib_note(source: Source) -> str:
-    """The translation and the original's address, as plain escaped text: a \\url{} inside `note` breaks on % or #."""
+def source_notes(source: Source) -> list[str]:
+    """What a reference manager keeps as notes: whether the text is a translation, where the original and a copy are."""
     parts = []
     if source.original_language:
         parts.append(f"Translated from the original ({source.original_language})")
@@ -121,6 +140,12 @@ def _bib_note(source: Source) -> str:
         parts.append(f"Original: {source.url}")
     if source.archive_url:
         parts.append(f"Archived copy: {source.archive_url}")
+    return parts
+
+
+def _bib_note(source: Source) -> str:
+    """The notes as plain escaped text: a \\url{} inside `note` breaks on % or #."""
+    parts = source_notes(source)
     return _tex(". ".join(parts) + ".") if parts else ""
 
 

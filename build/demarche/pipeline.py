@@ -19,9 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from mkdocs.utils.yaml import yaml_load
 
+from demarche.citefiles import citation_files
 from demarche.feeds import feed_files
+from demarche.head import with_head
 from demarche.index import index_site
 from demarche.index_pages import index_pages
+from demarche.introduction import check_introduction, read_introduction
 from demarche.link import Graph, link
 from demarche.load import load_archive
 from demarche.opendata import open_data_files
@@ -82,13 +85,20 @@ class Project:
         url = str(config.get("site_url") or "")
         if url and not url.endswith("/"):
             url += "/"
-        return SiteInfo(name=str(config.get("site_name") or "Demarche"), url=url)
+        extra: dict[str, Any] = config["extra"] if isinstance(config.get("extra"), dict) else {}
+        return SiteInfo(
+            name=str(config.get("site_name") or "Demarche"),
+            url=url,
+            edit_base=str(extra.get("edit_base") or ""),
+            introduction=read_introduction(self.sources),
+        )
 
 
 def check(project: Project) -> tuple[Archive, list[Problem]]:
     """Load and validate: every problem of every file, sorted."""
     raws, problems = load_archive(project.sources, project.root)
     archive, found = validate(raws)
+    found += check_introduction(read_introduction(project.sources))
     return archive, sorted(problems + found)
 
 
@@ -104,8 +114,9 @@ def generate_pages(project: Project) -> tuple[Graph, dict[str, str | bytes], lis
 
 def plan_site(graph: Graph, site: SiteInfo) -> tuple[list[Page], list[File]]:
     """Every output of the site: the pages to render and the other files, refused if two would stand in one place."""
-    pages = [*record_pages(graph, site), *index_pages(graph, site)]
+    pages = with_head([*record_pages(graph, site), *index_pages(graph, site)], graph, site)
     files = [field_reference_file(), *redirect_files(graph, site), *feed_files(graph, site), *open_data_files(graph, site)]
+    files += citation_files(graph, site)
     check_outputs(pages, files)
     return pages, files
 

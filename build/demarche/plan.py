@@ -34,12 +34,16 @@ class Context:
     """What one page shows; each page kind's context is a frozen dataclass deriving from this one."""
 
 
+Meta = tuple[tuple[str, "str | tuple[tuple[str, str], ...]"], ...]  # front-matter keys for the theme, and their values
+
+
 @dataclass(frozen=True)
 class Page:
     doc: str  # where it is written in docs/
     url: str  # where it is published, relative to the site root
     template: str
     context: Context
+    meta: Meta = ()  # what the render stage adds to the page's front matter for the theme (head.py)
 
     @property
     def updated(self) -> str | None:

@@ -93,6 +93,7 @@ class SourcePage(Context):
     text: str  # the body as Markdown, quoted passages marked
     citation: str
     bibtex: str
+    downloads: tuple[Link, ...]  # its citation files: BibTeX and RIS
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
         text=text,
         citation=citation.text,
         bibtex=citation.bibtex,
+        downloads=cite.downloads(Links(doc), source),
     )
     further_pages = [
         page(
