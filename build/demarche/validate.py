@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from demarche import htmlcheck
 from demarche.chars import BIDI, describe, hidden_in, mixed_scripts
 from demarche.load import Position, RawRecord, bidi_warning
+from demarche.overlap import SHINGLE_WORDS, repeated_texts
 from demarche.problems import Problem
 from demarche.quotes import closest_passage, find_quote, normalise, unmarked_quotes
 from demarche.records import Actor, Agreement, Archive, Demand, Role, Source, Statement
@@ -324,7 +325,25 @@ def validate(raws: Iterable[RawRecord]) -> tuple[Archive, list[Problem]]:
     _check_references(cleaned, ids, problems)
     _check_former_ids(cleaned, ids, problems)
     archive = _build_archive(cleaned, problems)
+    problems.extend(_repeated_texts(archive.sources, {raw.path: raw.body_line for raw, _ in cleaned}))
     return archive, problems
+
+
+def _repeated_texts(sources: tuple[Source, ...], body_lines: dict[str, int]) -> Iterator[Problem]:
+    """A warning on each text that largely repeats another (see overlap.py), at its first line."""
+    for found in repeated_texts([s.body for s in sources]):
+        source, other = sources[found.index], sources[found.other]
+        yield Problem(
+            source.path,
+            body_lines[source.path],
+            1,
+            "warning",
+            "repeated-text",
+            f"this text largely repeats {other.path} (“{other.title}”): {int(found.share * 100)}% of its "
+            f"{SHINGLE_WORDS}-word runs stand there too",
+            "if it is the same text under another title, keep one source and give it the statements of both; "
+            "if both must stay (a reprint), say so in the summary",
+        )
 
 
 def _check_file_name(raw: RawRecord, checker: _Checker) -> None:
