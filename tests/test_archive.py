@@ -140,9 +140,7 @@ def test_every_passage_with_kommersants_b_marker_says_what_it_means(graph: Graph
     ("prefix", "said_when"),
     [("stoltenberg-riga-", '"yesterday"'), ("putin-credentials-", '"on the eve"')],
 )
-def test_dates_and_occasions_the_text_does_not_give_say_where_they_come_from(
-    graph: Graph, prefix: str, said_when: str
-) -> None:
+def test_dates_and_occasions_the_text_does_not_give_say_where_they_come_from(graph: Graph, prefix: str, said_when: str) -> None:
     statements = [st for st in graph.sources[KOMMERSANT].statements if st.id.startswith(prefix)]
     assert len(statements) >= 2
     for st in statements:

@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
 SHINGLE_WORDS = 5
 DUPLICATE_SHARE = 0.5  # a text whose shingles stand in another text this much or more repeats it
 MIN_SHINGLES = 20  # a shorter text (under about 25 words) shares phrases by chance: it is not judged
