@@ -320,6 +320,7 @@ def validate(raws: Iterable[RawRecord]) -> tuple[Archive, list[Problem]]:
         _check_file_name(raw, checker)
         _check_placeholder(raw, problems)
         clean = checker.check_mapping(raw.data, KINDS[raw.kind].fields, (), "the front matter") if raw.readable else {}
+        _check_translator(clean, checker)
         cleaned.append((raw, clean))
     ids = _check_unique_ids(cleaned, problems)
     _check_references(cleaned, ids, problems)
@@ -343,6 +344,17 @@ def _repeated_texts(sources: tuple[Source, ...], body_lines: dict[str, int]) -> 
             f"{SHINGLE_WORDS}-word runs stand there too",
             "if it is the same text under another title, keep one source and give it the statements of both; "
             "if both must stay (a reprint), say so in the summary",
+        )
+
+
+def _check_translator(clean: dict[str, Any], checker: _Checker) -> None:
+    """A translator belongs to a translation: one named without the original's language is most likely a slip."""
+    if "translator" in clean and "original_language" not in clean:
+        checker.warn(
+            ("translator",),
+            "translator-without-original",
+            "a translator is named, but 'original_language' is not set",
+            "add 'original_language:' with the code of the language the text was translated from (ru, uk, de...)",
         )
 
 
