@@ -140,7 +140,8 @@ def test_a_repeat_is_shown_once_with_both_places_in_the_text_and_counted_once(pr
     assert page.count('<div class="dm-statement"') == 1
     assert '<div class="dm-statement" id="body" markdown data-pagefind-ignore="all">\n\n<span id="lead"></span>**1.**' in page
     assert (
-        "The source reports this remark again (paraphrased): “NATO's move east threatens Russia” [In the text ↓](#q-lead)" in page
+        "The same remark elsewhere in the text (paraphrased): “NATO's move east threatens Russia” [In the text ↓](#q-lead)"
+        "\n\n*Note:* The lead paraphrases the warning the body quotes\\." in page
     )
     assert "Cites: [Bucharest Summit Declaration](../agreements/bucharest-summit-declaration-2008.md)" in page
     # Both places in the text carry the remark's number and link to its one entry.

@@ -57,6 +57,7 @@ class RepeatView:
     quote: str
     reported: bool
     in_text: Link | None  # to its marked passage, when it is marked
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,9 @@ def _statement_view(
         citation=citation.statements[st.id],
         note=st.note,
         repeats=tuple(
-            RepeatView(r.quote, r.reported, links.to(source_doc, "In the text ↓", f"q-{r.id}") if r.id in marked else None)
+            RepeatView(
+                r.quote, r.reported, links.to(source_doc, "In the text ↓", f"q-{r.id}") if r.id in marked else None, r.note
+            )
             for r in said.repeats
         ),
         also=also_links(links, said),
