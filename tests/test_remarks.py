@@ -182,3 +182,15 @@ def test_the_translator_is_named_or_said_to_be_unnamed(
     page = text(pages, "sources/lavrov-osce.md")
     assert row in page and cited in page
     assert json.loads(pages["data/archive.json"])["sources"][0]["translator"] == translator
+
+
+def test_a_repeat_that_another_source_quotes_links_the_two_remarks(project: Callable[..., Project]) -> None:
+    """The lead of one source paraphrases what another quotes word for word: the remarks are one, both ways."""
+    path, tass = TASS
+    echo = tass.replace(
+        "the further advance of NATO to the east will definitely affect Russia’s security", "NATO's move east threatens Russia"
+    )
+    graph, _ = built(project, {LAVROV_OSCE: REPEATED.format(translator="unknown"), path: echo})
+    body, tass_said = (next(s for s in graph.in_source[src] if not s.statement.same_as) for src in ("lavrov-osce", "tass-lavrov"))
+    assert [o.source.id for o in body.also] == ["tass-lavrov"] and [o.statement.id for o in tass_said.also] == ["body"]
+    assert [s.statement.id for s in graph.timeline] == ["body"]

@@ -151,23 +151,36 @@ def _remarks(graph: Graph) -> list[Said]:
     plain = sorted(
         (Said(st, src, graph.actors[st.speaker]) for src in graph.archive.sources for st in src.statements), key=lambda s: s.key
     )
+    return _with_also(_with_repeats(plain))
+
+
+def _with_repeats(plain: list[Said]) -> list[Said]:
+    """Each statement with the statements of its source that are `same_as` it, in the order of the text."""
     repeats: dict[tuple[str, str], list[Statement]] = defaultdict(list)
     for said in sorted(plain, key=lambda s: s.statement.span.start):
         if said.statement.same_as:
             repeats[(said.source.id, said.statement.same_as)].append(said.statement)
-    with_repeats = [
-        dataclasses.replace(said, repeats=tuple(repeats.get((said.source.id, said.statement.id), ()))) for said in plain
-    ]
-    passages: dict[tuple[str, str], list[Said]] = defaultdict(list)
-    for said in with_repeats:
-        if not said.statement.same_as:
-            passages[_passage(said.statement)].append(said)
-    return [
-        dataclasses.replace(said, also=tuple(o for o in passages[_passage(said.statement)] if o.source.id != said.source.id))
-        if not said.statement.same_as
-        else said
-        for said in with_repeats
-    ]
+    return [dataclasses.replace(said, repeats=tuple(repeats.get((said.source.id, said.statement.id), ()))) for said in plain]
+
+
+def _with_also(said_list: list[Said]) -> list[Said]:
+    """Each remark with the remarks of other sources that report one of its passages (its own or a repeat's), by date."""
+    primaries = [said for said in said_list if not said.statement.same_as]
+    passages: dict[tuple[str, str], list[Said]] = defaultdict(list)  # each passage -> the remarks that report it
+    for said in primaries:
+        for key in _passages(said):
+            passages[key].append(said)
+    also: dict[tuple[str, str], tuple[Said, ...]] = {}
+    for said in primaries:
+        others = {(o.source.id, o.statement.id): o for key in _passages(said) for o in passages[key]}
+        found = sorted((o for o in others.values() if o.source.id != said.source.id), key=lambda o: o.key)
+        also[(said.source.id, said.statement.id)] = tuple(found)
+    return [dataclasses.replace(said, also=also.get((said.source.id, said.statement.id), ())) for said in said_list]
+
+
+def _passages(said: Said) -> set[tuple[str, str]]:
+    """The passages a remark is reported in: its statement's and its repeats'."""
+    return {_passage(st) for st in (said.statement, *said.repeats)}
 
 
 def _passage(statement: Statement) -> tuple[str, str]:
