@@ -85,6 +85,8 @@ def test_the_same_passage_in_two_sources_links_both_ways_and_is_one_remark(proje
     assert len(graph.every) == 2 and len(graph.said_by["sergei-lavrov"]) == 1
     stance = graph.on_demand["no-further-nato-enlargement"]  # Kommersant's `makes`, TASS's `makes` and `supports`
     assert (len(stance.made), len(stance.supported), len(stance.rejected)) == (1, 1, 0)
+    lavrov = graph.stances["sergei-lavrov"]["no-further-nato-enlargement"]  # the table of positions counts it once too
+    assert (len(lavrov.made), len(lavrov.supported)) == (1, 1)
     assert [a.id for a, _ in graph.invoked["sergei-lavrov"]] == ["bucharest-summit-declaration-2008"]
 
     to_tass = f"[Lavrov on NATO](../sources/tass-lavrov.md#{PASSAGE_ID})"
@@ -135,6 +137,7 @@ def test_a_repeat_is_shown_once_with_both_places_in_the_text_and_counted_once(pr
     assert [r.id for r in body.repeats] == ["lead"]
     assert graph.citations["bucharest-summit-declaration-2008"] == [body]  # the repeat's `cites` counts for the remark
     assert len(graph.on_demand["no-further-nato-enlargement"].made) == 1
+    assert len(graph.stances["sergei-lavrov"]["no-further-nato-enlargement"].made) == 1  # the table of positions
     page = text(pages, "sources/lavrov-osce.md")
     assert "| Statements | 1 |" in page
     assert page.count('<div class="dm-statement"') == 1
