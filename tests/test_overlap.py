@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from bench.check_repeats import run
 
 from demarche import overlap
 from demarche.overlap import Repeat, repeated_texts
@@ -64,3 +65,9 @@ def test_a_phrase_in_very_many_texts_is_boilerplate_and_not_counted(monkeypatch:
     assert repeated_texts(bodies) == []
     monkeypatch.setattr(overlap, "COMMON_SHINGLE", len(bodies))
     assert len(repeated_texts(bodies)) == len(bodies) - 1
+
+
+def test_the_bench_finds_the_copy_it_adds_to_a_small_archive(capsys: pytest.CaptureFixture[str]) -> None:
+    """bench/check_repeats.py on five sources, so that it cannot rot (it exits when the copy is not the one warning)."""
+    run(5)
+    assert "6 sources" in capsys.readouterr().out
