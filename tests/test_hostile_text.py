@@ -214,9 +214,10 @@ def test_reserved_ids_cover_every_page_the_build_writes_in_a_record_folder(tmp_p
     for n in range(101):
         files[f"sources/texts/2021/s{n}.md"] = (
             f"---\ntitle: S{n}\ndate: 2021-12-04\nkind: article\nagreements: [bucharest-summit-declaration-2008]\n"
-            "demands: [no-further-nato-enlargement]\nstatements:\n  - speaker: sergei-lavrov\n    quote: NATO to the east\n"
+            "demands: [no-further-nato-enlargement]\nstatements:\n  - speaker: sergei-lavrov\n"
+            f"    quote: NATO to the east, for the {n}th time\n"  # one passage in many sources would be one remark
             "    makes: [no-further-nato-enlargement]\n    cites: [bucharest-summit-declaration-2008]\n"
-            "---\nNATO to the east, said Lavrov of Russia and NATO.\n"
+            f"---\nNATO to the east, for the {n}th time, said Lavrov of Russia and NATO.\n"
         )
     graph, pages, _ = generate_pages(make_project(tmp_path / "p", files))
     records = {kind: {r.id for r in getattr(graph.archive, f"{kind}s")} for kind in FOLDERS}

@@ -92,7 +92,10 @@ def test_archive_json_holds_every_record_statement_and_link(project: Callable[..
         "rejects": [],
         "cites": ["bucharest-summit-declaration-2008"],
         "id": statement["id"],
+        "note": None,
+        "same_as": None,
         "permalink": SITE + "sources/lavrov-osce/#" + statement["id"],
+        "also_in": [],
     }
     lavrov = next(a for a in data["actors"] if a["id"] == "sergei-lavrov")
     assert lavrov["roles"] == [{"title": "Minister of Foreign Affairs", "of": "russia", "from": "2004-03-09", "until": None}]

@@ -2,7 +2,8 @@
 
 The common style gives, in this order: the author (or, failing one, the publisher), the title
 in quotation marks, the publisher, the date, whether the text is a translation, the archive
-page's URL, and where the original can be read (or that it is not known to be online).
+page's URL, and where the original can be read (or that the archive records no address for it);
+a statement's citation ends with the archive's note on it, when it has one.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def statement_citation(statement: Statement, source: Source, graph: Graph, site:
     said = ", ".join(p for p in (graph.actors[statement.speaker].name, human_date(statement.date), statement.occasion) if p)
     verb = "as paraphrased in" if statement.reported else "quoted in"
     url = permalink(site, doc_path("source", source.id), statement.id)
-    return f"Statement by {said}, {verb} {_work(source, graph)}. {site.name} archive, {url}. {_access(source)}"
+    note = f" Archive's note: {statement.note}" if statement.note else ""
+    return f"Statement by {said}, {verb} {_work(source, graph)}. {site.name} archive, {url}. {_access(source)}{note}"
 
 
 def _creator(source: Source, graph: Graph) -> str:
@@ -89,8 +91,14 @@ def _work(source: Source, graph: Graph) -> str:
         parts.append(source.publisher)
     parts.append(human_date(source.date))
     if source.original_language:
-        parts.append(f"translated from the original ({source.original_language})")
+        parts.append(f"translated from the original ({source.original_language}){_by_translator(source, graph)}")
     return ", ".join(p for p in parts if p)
+
+
+def _by_translator(source: Source, graph: Graph) -> str:
+    """' by <name>' when the source names its translator's actor record, else ''."""
+    actor = graph.actors.get(source.translator or "")
+    return f" by {actor.name}" if actor else ""
 
 
 def _inner_quotes(title: str) -> str:
@@ -111,8 +119,8 @@ def _access(source: Source) -> str:
     if source.url:
         return f"Original: {source.url}."
     if source.archive_url:
-        return f"Original not known to be online; archived copy: {source.archive_url}."
-    return "Original not known to be online."
+        return f"No address of the original recorded; archived copy: {source.archive_url}."
+    return "No address of the original recorded."
 
 
 def _tex(text: str) -> str:

@@ -163,6 +163,7 @@ class SaidItem:
     quote: str
     reported: bool
     source: Link  # to the statement on its source's page
+    also: tuple[Link, ...] = ()  # to the same passage in other sources
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ class PositionItem:
     quote: str
     reported: bool
     source: Link
+    also: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,13 +188,20 @@ class SourceItem:
 def said_item(links: Links, said: Said) -> SaidItem:
     st = said.statement
     source = links.said(said, f"in {said.source.title}")
-    return SaidItem(st.date, links.actor(said.speaker), st.occasion, st.quote, st.reported, source)
+    return SaidItem(st.date, links.actor(said.speaker), st.occasion, st.quote, st.reported, source, also_links(links, said))
 
 
 def position_item(links: Links, position: Position) -> PositionItem:
     said, st = position.said, position.said.statement
     source = links.said(said, f"in {said.source.title}")
-    return PositionItem(st.date, links.actor(said.speaker), st.occasion, position.role, st.quote, st.reported, source)
+    return PositionItem(
+        st.date, links.actor(said.speaker), st.occasion, position.role, st.quote, st.reported, source, also_links(links, said)
+    )
+
+
+def also_links(links: Links, said: Said) -> tuple[Link, ...]:
+    """Links to the same passage, for the same speaker, in the other sources that carry it."""
+    return tuple(links.said(other, other.source.title) for other in said.also)
 
 
 def source_item(links: Links, source: Source) -> SourceItem:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from demarche import cite, svg
-from demarche.link import Graph, Position, Said
+from demarche.link import Graph, Position, Said, remark_ids
 from demarche.plan import (
     PAGE_SIZE,
     Context,
@@ -18,6 +19,7 @@ from demarche.plan import (
     SaidItem,
     SourceItem,
     Tally,
+    also_links,
     as_of,
     continued,
     page,
@@ -52,10 +54,20 @@ ROLE_LABELS = (("made", "Makes"), ("supported", "Supports"), ("rejected", "Rejec
 
 
 @dataclass(frozen=True)
+class RepeatView:
+    """Another place in the text where the source reports the same remark (a statement `same_as` this one)."""
+
+    quote: str
+    reported: bool
+    in_text: Link | None  # to its marked passage, when it is marked
+    note: str | None
+
+
+@dataclass(frozen=True)
 class StatementView:
     id: str
     number: int  # in the order of the text
-    former_anchors: tuple[str, ...]  # anchors it had under its speaker's former ids
+    former_anchors: tuple[str, ...]  # anchors that land here: its own under its speaker's former ids, its repeats'
     speaker: Link
     date: str
     occasion: str | None
@@ -67,6 +79,9 @@ class StatementView:
     in_text: Link | None  # to its marked passage in the text, when it is marked
     permalink: Link  # to its anchor on the source's page
     citation: str
+    note: str | None = None  # the editor's note
+    repeats: tuple[RepeatView, ...] = ()  # the same remark elsewhere in the text
+    also: tuple[Link, ...] = ()  # the same passage in other sources
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,7 @@ class SourcePage(Context):
     place: str | None
     language: str
     original_language: str | None
+    translator: Link | None  # to its actor, or a label without a link ('not named') for `unknown`
     url: str | None
     archive_url: str | None
     summary: str | None
@@ -121,38 +137,45 @@ def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
     be marked, in a short list under the statements.
     """
     doc = doc_path("source", source.id)
-    in_order = sorted(graph.in_source.get(source.id, []), key=lambda s: s.statement.span.start)
+    every = sorted(graph.in_source.get(source.id, []), key=lambda s: s.statement.span.start)
+    in_order = [said for said in every if not said.statement.same_as]  # a repeat is shown in its remark's entry
     numbers = {said.statement.id: n for n, said in enumerate(in_order, 1)}
+    entry_of = {said.statement.id: said.statement.same_as or said.statement.id for said in every}
     size = STATEMENTS_PAGE_SIZE
     count = max(1, -(-len(in_order) // size))
     docs = [doc, *(continuation_doc(doc, n, "statements") for n in range(2, count + 1))]
-    entry = {said.statement.id: docs[i // size] for i, said in enumerate(in_order)}
+    listed = {said.statement.id: docs[i // size] for i, said in enumerate(in_order)}
+    entry = {sid: listed[of] for sid, of in entry_of.items()}
     former = graph.former_anchors.get(source.id, {})
     further = {sid: (sid, *former.get(sid, ())) for sid, at in entry.items() if at != doc}  # anchors kept on this page
-    marks = [
-        QuoteMark(
-            said.statement.span,
-            said.statement.id,
-            str(numbers[said.statement.id]),
-            f"{relative(doc, entry[said.statement.id]) if said.statement.id in further else ''}#{said.statement.id}",
-            further.get(said.statement.id, ()),
-            said.speaker.name,
-            said.statement.reported,
-            said.statement.date,
+    marks = []
+    for said in every:  # a repeat's passage takes its remark's number and links to its remark's entry
+        st = said.statement
+        to_entry = f"{relative(doc, entry[st.id]) if st.id in further else ''}#{entry_of[st.id]}"
+        marks.append(
+            QuoteMark(
+                st.span,
+                st.id,
+                str(numbers[entry_of[st.id]]),
+                to_entry,
+                further.get(st.id, ()),
+                said.speaker.name,
+                st.reported,
+                st.date,
+            )
         )
-        for said in in_order
-    ]
     text, marked = body_markdown(source.body, marks)
     citation = cite.source_citation(source, graph, site)
 
     def view(links: Links, said: Said) -> StatementView:
         sid = said.statement.id
-        return _statement_view(graph, links, doc, said, numbers[sid], former.get(sid, ()), sid in marked, citation)
+        kept = (*former.get(sid, ()), *(a for r in said.repeats for a in (r.id, *former.get(r.id, ()))))
+        return _statement_view(graph, links, doc, said, numbers[sid], kept, marked, citation)
 
     pagers = paginate(in_order, doc, "statements", view, size)
     unmarked = tuple(
-        FurtherView(further[sid], Links(doc).to(entry[sid], f"{numbers[sid]}. {said.speaker.name}", sid))
-        for said in in_order
+        FurtherView(further[sid], Links(doc).to(entry[sid], f"{numbers[entry_of[sid]]}. {said.speaker.name}", entry_of[sid]))
+        for said in every
         if (sid := said.statement.id) in further and sid not in marked
     )
     mentions = graph.mentions[source.id]
@@ -167,6 +190,7 @@ def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
         place=source.place,
         language=source.language,
         original_language=source.original_language,
+        translator=_translator(graph, Links(doc), source.translator),
         url=source.url,
         archive_url=source.archive_url,
         summary=source.summary,
@@ -190,6 +214,13 @@ def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
     return [page(doc, "source.md.j2", context), *further_pages]
 
 
+def _translator(graph: Graph, links: Links, translator: str | None) -> Link | None:
+    if translator is None:
+        return None
+    actor = graph.actors.get(translator)
+    return links.actor(actor) if actor else Link("not named in the text", "")
+
+
 def _statement_view(
     graph: Graph,
     links: Links,
@@ -197,11 +228,12 @@ def _statement_view(
     said: Said,
     number: int,
     former: tuple[str, ...],
-    marked: bool,
+    marked: set[str],
     citation: cite.Citation,
 ) -> StatementView:
     st = said.statement
-    by_role = {"made": st.makes, "supported": st.supports, "rejected": st.rejects}
+    own = functools.partial(remark_ids, said, others=False)  # with its repeats' stances: they are one remark
+    by_role = {"made": own("makes"), "supported": own("supports"), "rejected": own("rejects")}
     positions = tuple(
         (label, links.demands(graph.demands[d] for d in by_role[role])) for role, label in ROLE_LABELS if by_role[role]
     )
@@ -215,11 +247,17 @@ def _statement_view(
         reported=st.reported,
         quote=st.quote,
         positions=positions,
-        cites=links.agreements(graph.agreements[a] for a in st.cites),
-        about=links.actors(graph.actors[a] for a in st.about),
-        in_text=links.to(source_doc, "In the text", f"q-{st.id}") if marked else None,
+        cites=links.agreements(graph.agreements[a] for a in own("cites")),
+        about=links.actors(graph.actors[a] for a in own("about")),
+        in_text=links.to(source_doc, "In the text", f"q-{st.id}") if st.id in marked else None,
         permalink=links.to(source_doc, "Permalink", st.id),
         citation=citation.statements[st.id],
+        note=st.note,
+        repeats=tuple(
+            RepeatView(r.quote, r.reported, links.to(source_doc, "In the text", f"q-{r.id}") if r.id in marked else None, r.note)
+            for r in said.repeats
+        ),
+        also=also_links(links, said),
     )
 
 

@@ -42,7 +42,7 @@ def test_the_source_citation_is_copied_from_the_keyboard(browser: Browser, base_
 def test_a_statement_citation_is_copied_from_its_cite_box(browser: Browser, base_url: str) -> None:
     with open_tab(browser, base_url, viewport=PHONE, is_mobile=True, has_touch=True, permissions=CLIPBOARD) as tab:
         tab.open(SOURCE)
-        box = ".dm-statement details.quote"
+        box = ".dm-statement details.dm-cite-one"
         tab.page.click(f"{box} summary")
         citation = tab.page.eval_on_selector(f"{box} .dm-cite-text", CITATION_TEXT)
         assert citation.startswith("Statement by Sergei Lavrov, ")
