@@ -90,6 +90,7 @@ def targets(sizes: dict[str, Row]) -> list[Row]:
             )
         )
     rows += search_targets(sizes)
+    rows += rebuild_targets(sizes)
     for n, r in sizes.items():
         again = r["second_run"]
         rows.append(
@@ -113,6 +114,68 @@ def targets(sizes: dict[str, Row]) -> list[Row]:
             )
         )
     return rows
+
+
+REBUILD_BUDGETS = {  # issue 12, point 5: seconds of `demarche build`, end to end, by archive size
+    "nothing_changed": {"1000": 2.0, "5000": 5.0},
+    "one_source_edited": {"1000": 5.0, "5000": 20.0},
+}
+REBUILD_WHAT = {"nothing_changed": "nothing changed", "one_source_edited": "one source's text edited"}
+
+
+def rebuild_targets(sizes: dict[str, Row]) -> list[Row]:
+    """Issue 12's budgets for a rebuild, at the sizes that were run with the end-to-end builds."""
+    rows: list[Row] = []
+    for n, r in sizes.items():
+        rebuild = r.get("rebuild")
+        if not rebuild:
+            continue
+        clean = rebuild["clean"]
+        share = clean["generation_seconds"] / clean["mkdocs_seconds"]
+        rows.append(
+            _target(f"N = {int(n):,}: a clean build's generation ≤ 10% of its MkDocs build", f"{share:.1%}", share <= 0.10)
+        )
+        for name, budgets in REBUILD_BUDGETS.items():
+            if n in budgets:
+                seconds = rebuild[name]["seconds"]
+                rows.append(
+                    _target(
+                        f"N = {int(n):,}: {REBUILD_WHAT[name]}, demarche build end to end ≤ {budgets[n]:.0f} s",
+                        f"{seconds:.1f} s",
+                        seconds <= budgets[n],
+                    )
+                )
+    return rows
+
+
+def rebuild_rows(sizes: dict[str, Row]) -> list[list[str]]:
+    """`demarche build` end to end (issue 12, point 5): from a fresh checkout, with nothing changed, after one edit."""
+    if not all("rebuild" in r for r in sizes.values()):
+        return []
+    builds = [r["rebuild"] for r in sizes.values()]
+
+    def clean(b: Row) -> str:
+        c = b["clean"]
+        share = c["generation_seconds"] / c["mkdocs_seconds"]
+        return f"{c['generation_seconds']:.1f} · {c['mkdocs_seconds']:.1f} · {c['index_seconds']:.1f} s · **{share:.1%}**"
+
+    def again(b: Row, name: str) -> str:
+        a = b[name]
+        ran = f"MkDocs wrote {a['html_written']:,} HTML files" if a["published"] else "MkDocs did not run"
+        return (
+            f"**{a['seconds']:.1f} s** ({a['generation_seconds']:.2f} s generation · {a['mkdocs_seconds']:.1f} s publish · "
+            f"{a['index_seconds']:.1f} s index); {a['files_written']} docs files written; {ran}"
+        )
+
+    return [
+        [
+            "load average (1 min) when each build began: clean · nothing changed · one edit",
+            *(" · ".join(str(b[k]["load_average"]) for k in ("clean", "nothing_changed", "one_source_edited")) for b in builds),
+        ],
+        ["clean build: generation · MkDocs · Pagefind's index · generation as % of MkDocs", *(clean(b) for b in builds)],
+        ["`demarche build` again, nothing changed: end to end", *(again(b, "nothing_changed") for b in builds)],
+        ["`demarche build` after one source's text is edited: end to end", *(again(b, "one_source_edited") for b in builds)],
+    ]
 
 
 def search_targets(sizes: dict[str, Row]) -> list[Row]:
@@ -239,6 +302,13 @@ def markdown(results: dict[str, Any]) -> str:
         "The site:",
         _table(header, _site_rows(sizes)),
     ]
+    rebuilt = rebuild_rows(sizes)
+    if rebuilt:
+        parts += [
+            "A rebuild (`demarche build`, each in a process of its own, Python's start included; MkDocs is the "
+            "publish step without Pagefind's index; HTML files written: new or with a new modification time):",
+            _table(header, rebuilt),
+        ]
     parts += _search_note(sizes)
     limit = search_limit(sizes)
     if limit is not None:
@@ -283,6 +353,22 @@ def search_markdown(results: dict[str, Any]) -> str:
         f"Measured {m['date']} on {m['cpu']}, {m['nproc']} cores, {m['memory_gib']} GiB, Python {m['python']}.",
         _table(header, rows),
         *_search_note(sizes),
+        _table(["target", "measured", "met"], checked),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def rebuild_markdown(results: dict[str, Any]) -> str:
+    """The tables of a --rebuild-only run: the rebuild rows and their targets."""
+    m = results["machine"]
+    sizes: dict[str, Row] = results["sizes"]
+    header = ["", *(f"N = {int(n):,}" for n in sizes)]
+    checked = [[t["target"], t["measured"], VERDICT[t["met"]]] for t in results.get("targets", [])]
+    parts = [
+        f"Measured {m['date']} on {m['cpu']}, {m['nproc']} cores, {m['memory_gib']} GiB, Python {m['python']}, "
+        f"MkDocs {m['mkdocs']}, Material {m['mkdocs_material']}; load average {m['load_average_before'][0]} before, "
+        f"{m.get('load_average_after', ['?'])[0]} after.",
+        _table(header, rebuild_rows(sizes)),
         _table(["target", "measured", "met"], checked),
     ]
     return "\n\n".join(parts) + "\n"

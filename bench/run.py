@@ -3,6 +3,7 @@
 python -m bench.run                       # N = 100, 1,000 and 5,000; writes bench/results/latest.json
 python -m bench.run --sizes 100 1000      # (make bench SIZES="100 1000")
 python -m bench.run --search-only --sizes 5000   # only what search costs: bytes to first results, lunr, index time
+python -m bench.run --rebuild-only --sizes 1000  # only `demarche build` end to end: clean, nothing changed, one edit
 python -m bench.run --profile 1000        # cProfile of generation at N = 1,000
 python -m bench.run --table bench/results/latest.json   # the tables again, from a results file
 python -m bench.run --table bench/results/latest.json --readme README.md   # and into the README's section
@@ -25,9 +26,27 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate import Shape, add_one_source, edit_one_source, generate_project
-from bench.report import into_readme, machine, markdown, search_markdown, search_targets, targets
+from bench.report import (
+    into_readme,
+    machine,
+    markdown,
+    rebuild_markdown,
+    rebuild_targets,
+    search_markdown,
+    search_targets,
+    targets,
+)
 from bench.search_bytes import lunr_index, queries, search_bytes_row
-from bench.stages import STAGES, generate, pages_showing, publish_measured, site_stats, traced_generate
+from bench.stages import (
+    STAGES,
+    build_end_to_end,
+    generate,
+    pages_showing,
+    publish_measured,
+    remove_build_output,
+    site_stats,
+    traced_generate,
+)
 from demarche.pipeline import Project
 from demarche.records import Archive
 
@@ -118,10 +137,11 @@ def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
     second = generate(project, project.docs)
     second_seconds, second_written = second.seconds, len(second.report.written)
     del second
-    second_build = publish_measured(project.root)
     peaks = {name: m.peak_mb for name, m in traced_generate(project).measures.items()}
     _say(f"N={n}: one source edited, one added ...")
     edit, add = _edit_one(project, shape), _add_one(project, shape)
+    _say(f"N={n}: demarche build end to end: clean, nothing changed, one source edited ...")
+    rebuild = rebuilds(project, shape)
     _say(f"N={n}: done")
     return {
         "load_average_at_start": load_average,
@@ -141,12 +161,25 @@ def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
         "second_run": {
             "files_written": second_written,
             "generation_seconds": second_seconds,
-            "mkdocs_seconds": second_build.seconds,
-            "build_seconds": second_seconds + second_build.seconds,
+            "mkdocs_seconds": rebuild["nothing_changed"]["publish_seconds"],
+            "build_seconds": rebuild["nothing_changed"]["seconds"],
         },
         "edit_one_source": edit,
         "add_one_source": add,
+        "rebuild": rebuild,
     }
+
+
+def rebuilds(project: Project, shape: Shape) -> dict[str, Any]:
+    """`demarche build` end to end, each in a process of its own: from a fresh checkout (no generated page, no
+    site/, no .demarche/), again with nothing changed, then after one source's text is edited."""
+    remove_build_output(project)
+    runs = {"clean": build_end_to_end(project.root), "nothing_changed": build_end_to_end(project.root)}
+    edited = edit_one_source(project, shape)
+    runs["one_source_edited"] = build_end_to_end(project.root)
+    result = {name: asdict(run) | {"mkdocs_seconds": run.mkdocs_seconds} for name, run in runs.items()}
+    result["one_source_edited"]["source"] = edited
+    return result
 
 
 def bench_search(shape: Shape, work: Path) -> dict[str, Any]:
@@ -179,6 +212,16 @@ def bench_search(shape: Shape, work: Path) -> dict[str, Any]:
     }
 
 
+def bench_rebuild(shape: Shape, work: Path) -> dict[str, Any]:
+    """Only `demarche build` end to end at one size (see rebuilds), for when the whole of bench_size would take too long."""
+    folder = work / f"n{shape.sources}"
+    shutil.rmtree(folder, ignore_errors=True)
+    load_average = round(os.getloadavg()[0], 2)
+    project = generate_project(folder, shape)
+    _say(f"N={shape.sources}: demarche build end to end: clean, nothing changed, one source edited ...")
+    return {"load_average_at_start": load_average, "sources": shape.sources, "rebuild": rebuilds(project, shape)}
+
+
 def profile(n: int, work: Path, out: Path | None) -> str:
     """cProfile of one generation run at size n: the functions that take the most time, own and cumulative."""
     project = generate_project(work / f"profile-n{n}", Shape(n))
@@ -205,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="where to build the synthetic projects (default: a temporary folder)")
     parser.add_argument("--profile", type=int, metavar="N", help="profile generation at size N instead of benchmarking")
     parser.add_argument("--search-only", action="store_true", help="measure only what search costs (bytes, lunr, index time)")
+    parser.add_argument(
+        "--rebuild-only", action="store_true", help="measure only `demarche build` end to end (clean, again, one edit)"
+    )
     parser.add_argument("--table", type=Path, metavar="JSON", help="print the tables of a results file and stop")
     parser.add_argument("--readme", type=Path, metavar="README", help="with --table: put the tables into README's bench section")
     args = parser.parse_args(argv)
@@ -221,14 +267,21 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         results: dict[str, Any] = {"machine": machine(), "sizes": {}}
         for n in args.sizes:
-            results["sizes"][str(n)] = (bench_search if args.search_only else bench_size)(Shape(n), work)
+            measure = bench_rebuild if args.rebuild_only else bench_search if args.search_only else bench_size
+            results["sizes"][str(n)] = measure(Shape(n), work)
             if not args.work:
                 shutil.rmtree(work / f"n{n}", ignore_errors=True)
     results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    results["targets"] = search_targets(results["sizes"]) if args.search_only else targets(results["sizes"])
+    if args.rebuild_only:
+        results["targets"] = rebuild_targets(results["sizes"])
+    else:
+        results["targets"] = search_targets(results["sizes"]) if args.search_only else targets(results["sizes"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(search_markdown(results) if args.search_only else markdown(results))
+    if args.rebuild_only:
+        print(rebuild_markdown(results))
+    else:
+        print(search_markdown(results) if args.search_only else markdown(results))
     return 0
 
 

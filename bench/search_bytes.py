@@ -31,7 +31,7 @@ from demarche.records import Archive
 
 KINDS = ("html", "css", "js", "wasm", "pagefind index", "fragments", "other")
 GZIP_LEVEL = 6
-TYPING_DELAY_MS = 150  # a fast typist; longer than search.js's 100 ms debounce, so every prefix is searched
+TYPING_DELAY_MS = 150  # a fast typist: within search.js's 250 ms pause, so the box searches when typing stops, not per key
 RESULTS = "#dm-search-results"
 _SHOWN = f"q => {{ const list = document.querySelector('{RESULTS}'); return list.dataset.shown === q && list.querySelector('.dm-search__result'); }}"
 _WORD = re.compile(r"[^\W\d_]{4,}")

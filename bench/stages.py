@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import gzip
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -24,7 +26,7 @@ from demarche.records import Archive
 from demarche.render import render_pages
 from demarche.urls import doc_path
 from demarche.validate import validate
-from demarche.write import WriteReport, write_pages
+from demarche.write import MANIFEST, WriteReport, read_manifest, write_pages
 
 STAGES = ("load", "validate", "link", "plan", "render", "write")
 MB = 1024 * 1024
@@ -199,3 +201,81 @@ def pages_showing(pages: dict[str, str | bytes], source_id: str) -> set[str]:
 
 def _holds(content: str | bytes, text: str) -> bool:
     return text in content if isinstance(content, str) else text.encode("utf-8") in content
+
+
+# -- `demarche build` end to end: clean, with nothing changed, after one edit (issue 12, point 5) -----------
+
+_BUILD = """
+import json, sys, time
+from pathlib import Path
+from demarche import pipeline
+spent = {"generation_seconds": 0.0, "index_seconds": 0.0}
+def timed(name, run):
+    def wrapped(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            spent[name] += time.perf_counter() - start
+    return wrapped
+pipeline.generate_locked = timed("generation_seconds", pipeline.generate_locked)
+pipeline.index_site = timed("index_seconds", pipeline.index_site)
+start = time.perf_counter()
+report, published = pipeline.build(pipeline.Project(Path(sys.argv[1])))
+spent["build_seconds"] = time.perf_counter() - start
+print(json.dumps({**spent, "files_written": len(report.written), "published": published}))
+"""
+
+
+@dataclass(frozen=True)
+class EndToEnd:
+    """One `demarche build` in a process of its own, as a contributor runs it."""
+
+    seconds: float  # the process, from start to exit: Python's start and imports included
+    generation_seconds: float  # pipeline.generate_locked: from nothing skipped to every stage run
+    publish_seconds: float  # the rest of pipeline.build: MkDocs (when it runs), the index, the swap
+    index_seconds: float  # Pagefind's index, part of publish_seconds
+    files_written: int  # in docs/
+    published: bool  # whether MkDocs ran
+    html_written: int  # HTML files of site/ that are new or whose modification time changed
+    load_average: float  # (1 min) when it started
+
+    @property
+    def mkdocs_seconds(self) -> float:
+        return self.publish_seconds - self.index_seconds
+
+
+def build_end_to_end(root: Path) -> EndToEnd:
+    """pipeline.build, the function behind `demarche build`, in a child process; its stages timed from inside."""
+    before = _html_times(root / "site")
+    load_average = round(os.getloadavg()[0], 2)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _BUILD, str(root)], cwd=root, capture_output=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"demarche build of {root} failed:\n{done.stderr.decode('utf-8', 'replace')}")
+    spent = json.loads(done.stdout.decode("utf-8").splitlines()[-1])
+    after = _html_times(root / "site")
+    return EndToEnd(
+        seconds=seconds,
+        generation_seconds=spent["generation_seconds"],
+        publish_seconds=spent["build_seconds"] - spent["generation_seconds"],
+        index_seconds=spent["index_seconds"],
+        files_written=spent["files_written"],
+        published=spent["published"],
+        html_written=sum(1 for page, stamp in after.items() if before.get(page) != stamp),
+        load_average=load_average,
+    )
+
+
+def _html_times(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*.html")} if site.is_dir() else {}
+
+
+def remove_build_output(project: Project) -> None:
+    """Back to a fresh checkout: no generated page in docs/, no site/, no state in .demarche/."""
+    for rel in read_manifest(project.docs):
+        (project.docs / rel).unlink(missing_ok=True)
+    (project.docs / MANIFEST).unlink(missing_ok=True)
+    for folder in (project.site, project.state):
+        shutil.rmtree(folder, ignore_errors=True)

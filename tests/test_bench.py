@@ -11,8 +11,17 @@ from typing import Any
 
 import pytest
 from bench.generate import Shape, add_one_source, archive_files, edit_one_source, generate_project
-from bench.report import into_readme, machine, markdown, search_markdown, search_targets, targets
-from bench.run import bench_search, bench_size
+from bench.report import (
+    into_readme,
+    machine,
+    markdown,
+    rebuild_rows,
+    rebuild_targets,
+    search_markdown,
+    search_targets,
+    targets,
+)
+from bench.run import bench_search, bench_size, rebuilds
 from bench.search_bytes import KINDS, kind_of, queries
 from bench.stages import STAGES, generate, pages_showing
 
@@ -74,6 +83,7 @@ def test_one_size_is_measured_end_to_end(tmp_path: Path) -> None:
     rows = targets({"5": result})
     assert [r["target"] for r in rows] == [
         "search: bytes fetched to first results ≤ 400 KB at N = 5,000",
+        "N = 5: a clean build's generation ≤ 10% of its MkDocs build",
         "N = 5: a second run writes no file",
         "N = 5: a second whole build is faster than the first",
         "N = 5: editing one source's text rewrites only pages that show it",
@@ -85,6 +95,75 @@ def test_one_size_is_measured_end_to_end(tmp_path: Path) -> None:
     assert f"| search: bytes fetched to first results, gzipped · requests | **{largest['gz_bytes'] / 1024:.0f} KB** · " in text
     assert "| search: bytes fetched to first results ≤ 400 KB at N = 5,000 | not run | not measured |" in text
     assert "| Material lunr index, gzipped, same archive | " in text
+    assert_rebuilds_were_measured(result["rebuild"])
+    assert "| `demarche build` again, nothing changed: end to end | **" in text
+
+
+def assert_rebuilds_were_measured(rebuild: dict[str, Any]) -> None:
+    """From a fresh checkout MkDocs runs; with nothing changed nothing runs; after one edit its page is generated again."""
+    clean, again, edited = rebuild["clean"], rebuild["nothing_changed"], rebuild["one_source_edited"]
+    assert clean["published"] and clean["files_written"] > 0 and clean["html_written"] > 0
+    assert 0 < clean["generation_seconds"] < clean["seconds"] and 0 < clean["index_seconds"] < clean["publish_seconds"]
+    assert (again["published"], again["files_written"], again["html_written"], again["index_seconds"]) == (False, 0, 0, 0)
+    assert edited["published"] and edited["files_written"] >= 1 and edited["html_written"] >= 1
+    assert all(run["seconds"] > run["generation_seconds"] + run["publish_seconds"] for run in rebuild.values())
+
+
+def _rebuild(generation: float, mkdocs: float, again: float, edited: float) -> dict[str, Any]:
+    def run(seconds: float, published: bool) -> dict[str, Any]:
+        return {
+            "seconds": seconds,
+            "generation_seconds": generation if published else 0.1,
+            "publish_seconds": mkdocs + 1.0 if published else 0.2,
+            "index_seconds": 1.0 if published else 0.0,
+            "mkdocs_seconds": mkdocs if published else 0.2,
+            "files_written": 2 if published else 0,
+            "published": published,
+            "html_written": 3 if published else 0,
+            "load_average": 1.5,
+        }
+
+    return {
+        "rebuild": {
+            "clean": run(mkdocs + generation + 2, True),
+            "nothing_changed": run(again, False),
+            "one_source_edited": run(edited, True),
+        }
+    }
+
+
+def test_the_rebuild_targets_are_those_of_issue_12() -> None:
+    sizes = {"100": _rebuild(0.5, 6.0, 0.5, 3.0), "1000": _rebuild(2.0, 40.0, 2.5, 4.0), "5000": _rebuild(30.0, 200.0, 4.0, 25.0)}
+    assert [(t["target"], t["measured"], t["met"]) for t in rebuild_targets(sizes)] == [
+        ("N = 100: a clean build's generation ≤ 10% of its MkDocs build", "8.3%", True),
+        ("N = 1,000: a clean build's generation ≤ 10% of its MkDocs build", "5.0%", True),
+        ("N = 1,000: nothing changed, demarche build end to end ≤ 2 s", "2.5 s", False),
+        ("N = 1,000: one source's text edited, demarche build end to end ≤ 5 s", "4.0 s", True),
+        ("N = 5,000: a clean build's generation ≤ 10% of its MkDocs build", "15.0%", False),
+        ("N = 5,000: nothing changed, demarche build end to end ≤ 5 s", "4.0 s", True),
+        ("N = 5,000: one source's text edited, demarche build end to end ≤ 20 s", "25.0 s", False),
+    ]
+    rows = rebuild_rows({"1000": sizes["1000"]})
+    assert rows[1] == [
+        "clean build: generation · MkDocs · Pagefind's index · generation as % of MkDocs",
+        "2.0 · 40.0 · 1.0 s · **5.0%**",
+    ]
+    assert rows[2][1] == "**2.5 s** (0.10 s generation · 0.2 s publish · 0.0 s index); 0 docs files written; MkDocs did not run"
+    assert (
+        rows[3][1]
+        == "**4.0 s** (2.00 s generation · 40.0 s publish · 1.0 s index); 2 docs files written; MkDocs wrote 3 HTML files"
+    )
+    assert rebuild_rows({"1000": {}}) == []
+
+
+@pytest.mark.slow
+def test_a_rebuild_is_measured_end_to_end(tmp_path: Path) -> None:
+    """The rows of point 5 alone, on the five-source archive: three `demarche build`s in processes of their own."""
+    project = generate_project(tmp_path / "p", TINY)
+    rebuild = rebuilds(project, TINY)
+    assert json.loads(json.dumps(rebuild)) == rebuild
+    assert_rebuilds_were_measured(rebuild)
+    assert rebuild["one_source_edited"]["source"] == edit_one_source(project, TINY)
 
 
 @pytest.mark.slow

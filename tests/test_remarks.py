@@ -13,6 +13,7 @@ import pytest
 
 from demarche.link import Graph
 from demarche.pipeline import Project, generate_pages
+from demarche.search_records import statement_records
 
 LAVROV_OSCE = "sources/texts/2021/lavrov-osce.md"  # MINIMAL's source, 4 December 2021
 PASSAGE_ID = "sergei-lavrov-the-further-advance-of-nato-to-the-east"  # its statement's derived id
@@ -200,3 +201,21 @@ def test_a_repeat_that_another_source_quotes_links_the_two_remarks(project: Call
     body, tass_said = (next(s for s in graph.in_source[src] if not s.statement.same_as) for src in ("lavrov-osce", "tass-lavrov"))
     assert [o.source.id for o in body.also] == ["tass-lavrov"] and [o.statement.id for o in tass_said.also] == ["body"]
     assert [s.statement.id for s in graph.timeline] == ["body"]
+
+
+# -- search records ----------------------------------------------------------------------------------
+
+
+def test_search_has_a_record_per_report_of_a_passage_and_one_per_repeated_remark(project: Callable[..., Project]) -> None:
+    """The /search/ page's records: each source's report of a passage is found under that source's filters;
+    a remark repeated in its own source is one record, with the stances of both passages."""
+    graph, _ = built(project, dict([TASS]))
+    records = {r.url: dict(r.filters) for r in statement_records(graph)}
+    assert set(records) == {f"/sources/lavrov-osce/#{PASSAGE_ID}", f"/sources/tass-lavrov/#{PASSAGE_ID}"}
+    assert records[f"/sources/tass-lavrov/#{PASSAGE_ID}"]["stance"] == ("made", "supported")
+    assert records[f"/sources/lavrov-osce/#{PASSAGE_ID}"]["stance"] == ("made",)
+
+    graph, _ = built(project, {LAVROV_OSCE: REPEATED.format(translator="unknown")})
+    (record,) = statement_records(graph)
+    assert record.url == "/sources/lavrov-osce/#body"
+    assert dict(record.filters)["demand"] == ("No further NATO enlargement to the east",)

@@ -20,14 +20,15 @@ from tests.test_search_index import RUSSIAN_SOURCE
 
 @pytest.fixture(scope="module")
 def raw(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    """The files Pagefind makes for a built site in two languages, before they are put in order."""
+    """The files Pagefind makes for the statements of a built site in two languages, before they are put in order."""
     project = make_project(
         tmp_path_factory.mktemp("bundle") / "p", {**MINIMAL, "sources/texts/2021/lavrov-obse.md": RUSSIAN_SOURCE}
     )
     build(project)
     archive, problems = check(project)
     assert problems == []
-    return asyncio.run(index._index(project.root / "site", statement_records(link(archive))))
+    _, statements = asyncio.run(index._index(project.root / "site", statement_records(link(archive))))
+    return statements
 
 
 def body(data: bytes) -> bytes:

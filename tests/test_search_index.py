@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from playwright.sync_api import Browser
 
 from demarche import index
 from demarche.link import link
-from demarche.pipeline import build, check
+from demarche.pipeline import Project, build, check
 from demarche.publish import PublishError
 from demarche.search_records import FILTERS, SearchRecord, statement_records
 from tests.browser.conftest import browser, open_tab, serving
@@ -79,6 +80,35 @@ def test_statements_are_indexed_once_at_their_anchor_and_citations_not_at_all(si
     assert "Cite this statement" not in page.content and "BibTeX" not in page.content
     assert "Permalink" not in page.content
     assert "direct quote" not in page.content  # what each mark says of its passage, and the legend, stay out
+
+
+def test_the_box_s_bundle_holds_the_pages_and_the_statements_have_their_own(site: Path) -> None:
+    """The header's box loads pagefind/ whole (its meta file lists every page and record): no statement record is in it."""
+    pages = fragments(site, ("pagefind",))
+    statements = fragments(site, ("pagefind/statements",))
+    assert {f.url for f in pages} >= {"/sources/lavrov-osce/", "/actors/sergei-lavrov/", "/sources/lavrov-obse/"}
+    assert all("#" not in f.url and f.filters == {} for f in pages)
+    assert statements and all(re.fullmatch(r"/sources/[^/#]+/#[^/#]+", f.url) and f.filters for f in statements)
+    assert {f.url for f in statements} == {r.url for r in statement_records(link(check(Project(site.parent))[0]))}
+    assert languages(site, "pagefind/statements") == {"en": len(statements) - 1, "ru": 1}
+    merged = {
+        p.relative_to(site / "pagefind" / "statements").as_posix().split("/")[0]
+        for p in (site / "pagefind" / "statements").rglob("*")
+    }
+    assert {name for name in merged if "." in name and not name.endswith(".pf_meta")} == {
+        "pagefind-entry.json"
+    }  # no script, no wasm
+    assert merged >= {"index", "fragment", "filter"}
+
+
+def test_an_archive_without_statements_gets_a_statements_bundle_with_no_language(site: Path, tmp_path: Path) -> None:
+    """search.js merges no language of it then; the pages' bundle is the same as with statements."""
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("pagefind"))
+    index.index_site(copy, [])
+    assert languages(copy, "pagefind/statements") == {}
+    assert languages(copy) == languages(site)
+    assert fragments(copy, ("pagefind",)) == fragments(site, ("pagefind",))
 
 
 def test_lists_and_navigation_stay_out_of_the_index(site: Path) -> None:

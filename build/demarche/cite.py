@@ -46,8 +46,9 @@ class Citation:
 def source_citation(source: Source, graph: Graph, site: SiteInfo) -> Citation:
     """The citation of a source and of each of its statements."""
     url = permalink(site, doc_path("source", source.id))
-    text = f"{_work(source, graph)}. {site.name} archive, {url}. {_access(source)}"
-    statements = {st.id: statement_citation(st, source, graph, site) for st in source.statements}
+    work, access = _work(source, graph), _access(source)  # the same in the citation of each statement
+    text = f"{work}. {site.name} archive, {url}. {access}"
+    statements = {st.id: statement_citation(st, source, graph, site, (work, access)) for st in source.statements}
     return Citation(text, _bibtex(source, graph, url), statements)
 
 
@@ -64,17 +65,21 @@ def source_bibtex(source: Source, graph: Graph, site: SiteInfo) -> str:
     return _bibtex(source, graph, permalink(site, doc_path("source", source.id)))
 
 
-def statement_citation(statement: Statement, source: Source, graph: Graph, site: SiteInfo) -> str:
+def statement_citation(
+    statement: Statement, source: Source, graph: Graph, site: SiteInfo, work: tuple[str, str] | None = None
+) -> str:
     """What the statement is and who made it, when and where; then where it was reported, and how.
 
     "Statement by Sergei Lavrov, 2 December 2021, OSCE Ministerial Council, quoted in <the source>":
     a paraphrase says so ("as paraphrased in"), so no reader takes the source's words for the speaker's.
+    work: the source's work and access, when the caller has them already.
     """
     said = ", ".join(p for p in (graph.actors[statement.speaker].name, human_date(statement.date), statement.occasion) if p)
     verb = "as paraphrased in" if statement.reported else "quoted in"
     url = permalink(site, doc_path("source", source.id), statement.id)
+    cited, access = work or (_work(source, graph), _access(source))
     note = f" Archive's note: {statement.note}" if statement.note else ""
-    return f"Statement by {said}, {verb} {_work(source, graph)}. {site.name} archive, {url}. {_access(source)}{note}"
+    return f"Statement by {said}, {verb} {cited}. {site.name} archive, {url}. {access}{note}"
 
 
 def _creator(source: Source, graph: Graph) -> str:

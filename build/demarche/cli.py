@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from demarche.pipeline import Project, build, check, generate, os_error_message
+from demarche.pipeline import Project, build_site, check, generate, os_error_message
 from demarche.plan import PathClash
 from demarche.problems import ContentError, format_problems, has_errors
 from demarche.publish import PublishError
@@ -68,10 +68,15 @@ def _main(argv: list[str] | None) -> int:
             report = generate(project)
             print(f"generated: {len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed")
         elif args.command == "build":
-            report, published = build(project)
+            report, published = build_site(project)
             print(f"generated: {len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed")
             if published:
-                print(f"site built in {project.root / 'site'}")
+                how = (
+                    f"only what changed: {len(published.rendered)} of {published.pages} pages rendered"
+                    if published.dirty
+                    else "in full"
+                )
+                print(f"site built in {project.root / 'site'} ({how})")
             else:
                 print(f"site in {project.root / 'site'} is up to date: nothing MkDocs reads has changed")
         elif args.command == "serve":

@@ -119,10 +119,10 @@ class RawRecord:
 
 def discover(sources_dir: Path) -> list[tuple[str, Path]]:
     """Every record file under sources_dir, with its kind, in a stable order."""
-    return [(item[2], item[0]) for item in _walk(sources_dir, sources_dir) if not isinstance(item, Problem)]
+    return [(item[2], item[0]) for item in walk(sources_dir, sources_dir) if not isinstance(item, Problem)]
 
 
-def _walk(sources_dir: Path, root: Path) -> Iterator[tuple[Path, str, str] | Problem]:
+def walk(sources_dir: Path, root: Path) -> Iterator[tuple[Path, str, str] | Problem]:
     """Every file under sources_dir: (path, repository-relative path, kind) for a record, a Problem for any other.
 
     Links are refused, so no record can pull in a file from elsewhere on the machine; files the
@@ -164,18 +164,18 @@ def _folder_hint(parts: tuple[str, ...]) -> str:
 def load_archive(sources_dir: Path, root: Path) -> tuple[list[RawRecord], list[Problem]]:
     records: list[RawRecord] = []
     problems: list[Problem] = []
-    for item in _walk(sources_dir, root):
+    for item in walk(sources_dir, root):
         if isinstance(item, Problem):
             problems.append(item)
             continue
         path, rel, kind = item
-        record, found = _load_path(kind, path, rel)
+        record, found = load_path(kind, path, rel)
         problems.extend(found)
         records.append(record)
     return records, problems
 
 
-def _load_path(kind: str, path: Path, rel: str) -> tuple[RawRecord, list[Problem]]:
+def load_path(kind: str, path: Path, rel: str) -> tuple[RawRecord, list[Problem]]:
     """Read one file, refusing one too large before reading it."""
     try:
         size = path.stat().st_size

@@ -14,6 +14,7 @@ links and list items, and the splitting of long lists.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -57,17 +58,26 @@ def latest_date(value: object) -> str | None:
     return max(found, key=parse_date) if found else None
 
 
+_LEAVES = (str, int, float, type(None))  # values that hold no date field: not walked into
+
+
 def _dates(value: object) -> Iterator[str]:
     if isinstance(value, tuple):
         for item in value:
-            yield from _dates(item)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            item = getattr(value, f.name)
-            if f.name == "date" and isinstance(item, str):
-                yield item
-            else:
+            if not isinstance(item, _LEAVES):
                 yield from _dates(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for name in _field_names(type(value)):
+            item = getattr(value, name)
+            if name == "date" and isinstance(item, str):
+                yield item
+            elif not isinstance(item, _LEAVES):
+                yield from _dates(item)
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def page(doc: str, template: str, context: Context) -> Page:

@@ -1,7 +1,9 @@
 """Stage 6, publish: `mkdocs build --strict` into a folder of its own, then the index stage on it, then that
 folder is swapped with site/ in one step.
 
-MkDocs builds into `site.<unique>.partial` beside site/, and `finish` (the index stage, index.py) adds
+MkDocs builds (through sitebuild.py, in a process of its own) into `site.<unique>.partial` beside site/:
+the whole site, or, given a plan, only what changed on a copy of site/ made of hard links, whose files
+are replaced and never written into (sitebuild.py says how), and `finish` (the index stage, index.py) adds
 the search index to it there, so the index is published together with the pages it indexes, or not
 at all. Only a folder whose build and index both succeeded is swapped with site/, by Linux's
 renameat2(RENAME_EXCHANGE), so site/ is at every moment the previous site or the new one, whole.
@@ -16,19 +18,34 @@ import contextlib
 import ctypes
 import errno
 import functools
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import demarche
+from demarche.sitebuild import Plan
 
 PARTIAL = ".partial"  # the suffix of the folder MkDocs builds into; never published
 
 
 class PublishError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Published:
+    """A site put in place: where, whether MkDocs built only what changed, how many pages it has, which it rendered."""
+
+    site: Path
+    dirty: bool
+    pages: int
+    rendered: tuple[str, ...]  # by path in docs/
 
 
 def publish(
@@ -38,9 +55,13 @@ def publish(
     environ: Mapping[str, str] | None = None,
     pass_fds: Sequence[int] = (),
     finish: Callable[[Path], object] | None = None,
-) -> Path:
+    plan: Plan | None = None,
+) -> Published:
     """Build the site with MkDocs in strict mode and call `finish` on the staged site (the index stage);
     the previous site/ stays as it was if either fails.
+
+    With a plan, MkDocs builds only what changed since the build that made site/ (plan.previous), on
+    a copy of it (sitebuild.py); the caller knows that site/ is as that build left it.
 
     environ is MkDocs' environment (default: this process's); pass_fds are handed to it, so that
     the build lock stays held until MkDocs ends even if this process is killed first. An OSError of
@@ -51,21 +72,31 @@ def publish(
     staging = Path(tempfile.mkdtemp(prefix=f"{site.name}.", suffix=PARTIAL, dir=site.parent))
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d", str(staging)],
+            [sys.executable, "-m", "demarche.sitebuild", str(root / "mkdocs.yml"), str(staging)],
             cwd=root,
+            input=plan.to_json() if plan is not None else "",
             capture_output=True,
             text=True,
-            env=None if environ is None else dict(environ),
+            env=_driver_environ(environ),
             pass_fds=tuple(pass_fds),
         )
         if result.returncode != 0:
             raise PublishError((result.stderr or result.stdout).strip())
+        report = json.loads(result.stdout.splitlines()[-1])
         if finish is not None:
             _finish(finish, staging)
         _swap(staging, site)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # the failed build, or the previous site after the swap
-    return site
+    return Published(site, bool(report["dirty"]), int(report["pages"]), tuple(report["rendered"]))
+
+
+def _driver_environ(environ: Mapping[str, str] | None) -> dict[str, str]:
+    """MkDocs' environment, where this demarche package can be imported (it runs sitebuild.py)."""
+    env = dict(os.environ if environ is None else environ)
+    package_root = str(Path(demarche.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))])
+    return env
 
 
 def _finish(finish: Callable[[Path], object], staging: Path) -> None:

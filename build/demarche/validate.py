@@ -13,7 +13,7 @@ import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from demarche import htmlcheck
@@ -311,7 +311,20 @@ def _expected(kind: str) -> str:
     return {"date": "a date", "url": "an address", "id": "an id", "slug": "an id"}.get(kind, "text")
 
 
-def validate(raws: Iterable[RawRecord]) -> tuple[Archive, list[Problem]]:
+class StatementMemo(Protocol):
+    """What this stage built of each source file's statements when it last checked the file as it is now.
+
+    The statements of a source, and the problems found in them, depend on its file alone; the load
+    cache (cache.SourceCache) keeps them with the file's entry, so an unchanged source's quotes are
+    not searched and marked again.
+    """
+
+    def recall(self, path: str) -> tuple[tuple[Statement, ...], list[Problem]] | None: ...
+
+    def keep(self, path: str, statements: tuple[Statement, ...], problems: list[Problem]) -> None: ...
+
+
+def validate(raws: Iterable[RawRecord], memo: StatementMemo | None = None) -> tuple[Archive, list[Problem]]:
     """Check every record and every reference between them; build the archive from what passes."""
     problems: list[Problem] = []
     cleaned: list[tuple[RawRecord, dict[str, Any]]] = []
@@ -325,7 +338,7 @@ def validate(raws: Iterable[RawRecord]) -> tuple[Archive, list[Problem]]:
     ids = _check_unique_ids(cleaned, problems)
     _check_references(cleaned, ids, problems)
     _check_former_ids(cleaned, ids, problems)
-    archive = _build_archive(cleaned, problems)
+    archive = _build_archive(cleaned, problems, memo)
     problems.extend(_repeated_texts(archive.sources, {raw.path: raw.body_line for raw, _ in cleaned}))
     return archive, problems
 
@@ -532,14 +545,16 @@ def _check_former_ids(cleaned: list[tuple[RawRecord, dict[str, Any]]], ids: dict
                 claimed[(raw.kind, old)] = raw.path
 
 
-def _build_archive(cleaned: list[tuple[RawRecord, dict[str, Any]]], problems: list[Problem]) -> Archive:
+def _build_archive(
+    cleaned: list[tuple[RawRecord, dict[str, Any]]], problems: list[Problem], memo: StatementMemo | None = None
+) -> Archive:
     built: dict[str, list[Any]] = defaultdict(list)
     sources: dict[str, Source] = {}
     for raw, clean in cleaned:
         if not is_id(raw.file_id) or not _complete(clean, KINDS[raw.kind].fields):
             continue
-        builder = {"source": _build_source, "actor": _build_actor, "agreement": _build_agreement, "demand": _build_demand}
-        record = builder[raw.kind](raw, clean, problems)
+        builder = {"actor": _build_actor, "agreement": _build_agreement, "demand": _build_demand}
+        record = _build_source(raw, clean, problems, memo) if raw.kind == "source" else builder[raw.kind](raw, clean, problems)
         built[raw.kind].append(record)
         if isinstance(record, Source):
             sources[raw.path] = record
@@ -580,9 +595,16 @@ def _build_demand(raw: RawRecord, clean: dict[str, Any], problems: list[Problem]
     return Demand(**_record_values(raw, clean))
 
 
-def _build_source(raw: RawRecord, clean: dict[str, Any], problems: list[Problem]) -> Source:
+def _build_source(raw: RawRecord, clean: dict[str, Any], problems: list[Problem], memo: StatementMemo | None) -> Source:
     values = _record_values(raw, clean)
-    return Source(**values, statements=_build_statements(raw, clean, values["body"], problems))
+    known = memo.recall(raw.path) if memo else None
+    if known is None:
+        found: list[Problem] = []
+        known = _build_statements(raw, clean, values["body"], found), found
+        if memo:
+            memo.keep(raw.path, *known)
+    problems.extend(known[1])
+    return Source(**values, statements=known[0])
 
 
 def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems: list[Problem]) -> tuple[Statement, ...]:

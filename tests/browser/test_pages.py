@@ -33,7 +33,7 @@ def test_no_page_kind_scrolls_sideways_on_a_phone(browser: Browser, base_url: st
 
 
 def test_pages_name_their_feeds_and_the_feeds_load(tab: Tab) -> None:
-    feeds = 'link[rel="alternate"][type="application/atom+xml"]'
+    feeds = 'link[rel~="alternate"][type="application/atom+xml"]'
     tab.open("actors/sergei-lavrov/")
     found = tab.page.eval_on_selector_all(feeds, "els => els.map(e => [e.title, e.getAttribute('href'), e.href])")
     assert [(title, href) for title, href, _ in found] == [

@@ -45,8 +45,8 @@ def first_result(tab: Tab, query: str) -> str:
             KOMMERSANT + "#sergei-lavrov-the-further-advance-of-nato-to-the-east",
         ),  # a quote: its statement
         ("depressing state", KOMMERSANT + "#sergei-lavrov-the-osce-is-in-a-depressing-state"),
-        ("decide other countries", WHITE_HOUSE),
-        ("nightmarish return", KOMMERSANT),  # a source by its title
+        ("decide other countries", WHITE_HOUSE + "#united-states-it-is-not-up-to-russia-for-example"),
+        ("nightmarish return", KOMMERSANT),  # a source by its title: the page, no statement of it
         ("Background Press Call", WHITE_HOUSE),
     ],
 )
@@ -54,7 +54,7 @@ def test_search_puts_the_expected_result_first(tab: Tab, query: str, first: str)
     tab.open("")
     found = first_result(tab, query)
     titles = tab.page.locator("#dm-search-results .dm-search__title").all_inner_texts()
-    assert found.startswith(first), f"{query!r}: {found} (results: {titles})"
+    assert found == first, f"{query!r}: {found} (results: {titles})"
     assert tab.errors == [] and tab.outside() == []
 
 
@@ -88,6 +88,8 @@ def test_search_fetches_only_from_the_site_and_only_when_used(tab: Tab) -> None:
     first_result(tab, "guarantees")
     assert any(u.endswith("/pagefind/pagefind.js") for u in tab.requests)
     assert any(".pf_fragment" in u for u in tab.requests)
+    assert not any("/pagefind/statements/" in u for u in tab.requests), "the box loads the pages' bundle only"
+    assert not any(u.endswith("sitemap.xml") for u in tab.requests), "Material's script fetched the sitemap"
     assert tab.outside() == [] and tab.errors == []
 
 
@@ -115,4 +117,17 @@ def test_the_search_page_narrows_statements_and_keeps_its_state_in_the_url(tab: 
         "data-shown", "q=NATO&speaker=Sergei+Lavrov&stance=made"
     )
     assert results.evaluate_all("links => links.map(a => a.getAttribute('href'))") == narrowed
+    assert tab.errors == [] and tab.outside() == []
+
+
+def test_the_search_page_finds_pages_and_statements_together(tab: Tab) -> None:
+    """The search page merges the statements' bundle into the pages' one: words alone find both."""
+    tab.open("search/?q=depressing+state")
+    expect(tab.page.locator("#dm-search-page-results")).to_have_attribute("data-shown", "q=depressing+state")
+    hrefs = tab.page.locator("#dm-search-page-results .dm-search__result a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    statement = "/" + KOMMERSANT + "#sergei-lavrov-the-osce-is-in-a-depressing-state"
+    assert hrefs.count(statement) == 2, hrefs  # the statement's own record, and its source page landing on it
+    assert any("/pagefind/statements/" in u for u in tab.requests)
     assert tab.errors == [] and tab.outside() == []

@@ -1,0 +1,214 @@
+"""Reusing the last run's output: the pages whose context did not change, and all of docs/ when no input did.
+
+Render. A page is rendered again only when its template, its context or the templates changed. A
+context is frozen plain data, so its pickle (written only to be hashed, never read back; pickled
+without a memo, so the bytes depend on the values alone) is a digest of what the page shows. Each
+run records, by docs path, that digest and the SHA-256 of the text rendered
+(.demarche/rendered.json); an unchanged page takes the text that docs/ holds, when the write
+manifest lists it and its bytes are still those recorded, so a page edited or deleted by hand is
+rendered again.
+
+Generate. When nothing generation reads has changed since the last run wrote docs/ (every file
+under sources/ and templates/, the site's name and address from mkdocs.yml, the code: see
+cache.code_version), and docs/ still holds every file that run wrote, as it wrote it, the stages
+are skipped: checking costs a stat of each file (.demarche/generated.json). A file whose times are
+not older than that record is not trusted on its times (see cache.is_racy): an input makes the
+stages run, a page in docs/ is compared by its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from demarche.cache import file_key, is_racy, read_state, tree_keys, write_state
+from demarche.plan import Page
+from demarche.render import environment, render_page
+from demarche.urls import SiteInfo
+from demarche.write import JOURNAL, MANIFEST, read_manifest
+
+RENDERED = "rendered"
+GENERATED = "generated"
+RECENT_NS = 2_000_000_000  # more than the coarsest clock of a file system (FAT: 2 s)
+
+
+def _state_file(state: Path, kind: str) -> Path:
+    return state / f"{kind}.json"
+
+
+# -- render: pages whose context changed ---------------------------------------------------------------
+
+
+def templates_version(templates: Path) -> str:
+    """A fingerprint of every template: a page includes macros and a base, so any change renders every page again."""
+    digest = hashlib.sha256()
+    for rel, _ in tree_keys(templates, templates):
+        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + (templates / rel).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def context_digest(page: Page) -> str | None:
+    """The SHA-256 of a page's template and context; None if the context cannot be pickled (the page is then always rendered)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: equal values give equal bytes, however they share objects
+    try:
+        pickler.dump((page.doc, page.template, page.context))
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return None
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    texts: dict[str, str]  # every page's text, by docs path
+    rendered: tuple[str, ...]  # the pages rendered by this run; the others were taken from docs/
+
+
+def render_reusing(pages: Iterable[Page], templates: Path, docs: Path, state: Path) -> Rendered:
+    """render.render_pages, rendering only the pages whose template or context changed since the last run.
+
+    Under the build lock. The record is saved at once: a page the write stage then fails to put in
+    docs/ does not match its recorded bytes, and is rendered again next time.
+    """
+    version = templates_version(templates)
+    saved = read_state(_state_file(state, RENDERED), RENDERED)
+    previous: dict[str, Any] = saved[0]["pages"] if saved and saved[0].get("templates") == version else {}
+    manifest = read_manifest(docs)
+    env: jinja2.Environment | None = None
+    texts: dict[str, str] = {}
+    rendered: list[str] = []
+    record: dict[str, list[str]] = {}
+    for page in pages:
+        digest = context_digest(page)
+        text = _kept_text(docs, page.doc, digest, previous.get(page.doc), manifest)
+        if text is None:
+            env = env or environment(templates)
+            text = render_page(env, page)
+            rendered.append(page.doc)
+        texts[page.doc] = text
+        if digest is not None:
+            record[page.doc] = [digest, hashlib.sha256(text.encode("utf-8")).hexdigest()]
+    if record != previous:
+        write_state(_state_file(state, RENDERED), RENDERED, {"templates": version, "pages": record})
+    return Rendered(texts, tuple(rendered))
+
+
+def _kept_text(docs: Path, doc: str, digest: str | None, previous: object, manifest: set[str]) -> str | None:
+    """The text docs/ holds for a page whose context is unchanged, if it is still what the last run rendered."""
+    if digest is None or not isinstance(previous, list) or len(previous) != 2 or previous[0] != digest or doc not in manifest:
+        return None
+    try:
+        data = (docs / doc).read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != previous[1]:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+# -- generate: nothing changed --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What generation reads, as file keys: its digest, and the newest time among the files."""
+
+    digest: str
+    newest_ns: int
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the last run recorded of itself: enough to report and publish without running again."""
+
+    epoch: int  # the archive's latest date, for MkDocs' SOURCE_DATE_EPOCH
+    pages: int  # how many files it generated
+
+
+def generation_inputs(root: Path, folders: Iterable[Path], site: SiteInfo) -> Inputs:
+    """Every file under the folders (sources/, templates/) by path, size, times and inode, and the site's name and address."""
+    digest = hashlib.sha256(f"site {site.name}\0{site.url}\n".encode())
+    newest = 0
+    for folder in folders:
+        for rel, key in tree_keys(folder, root):
+            digest.update(f"{rel}\0{key}\n".encode("utf-8", "surrogateescape"))
+            newest = max(newest, key[1], key[2])
+    return Inputs(digest.hexdigest(), newest)
+
+
+def current_generation(state: Path, docs: Path, inputs: Inputs) -> Stamp | None:
+    """The last run's stamp when its inputs are these and docs/ holds what it wrote; None when generation must run."""
+    saved = read_state(_state_file(state, GENERATED), GENERATED)
+    if saved is None:
+        return None
+    data, written_ns = saved
+    if data.get("inputs") != inputs.digest or is_racy((0, inputs.newest_ns, 0, 0), written_ns):
+        return None
+    files = data.get("docs")
+    if not isinstance(files, dict) or (docs / JOURNAL).exists() or not _docs_as_written(docs, files, written_ns):
+        return None
+    try:
+        return Stamp(int(data["epoch"]), int(data["pages"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _docs_as_written(docs: Path, files: dict[str, Any], written_ns: int) -> bool:
+    if set(files) != read_manifest(docs) | {MANIFEST}:
+        return False
+    for rel, recorded in files.items():
+        try:
+            key = file_key(os.stat(docs / rel))
+        except OSError:
+            return False
+        if not isinstance(recorded, list) or len(recorded) != 2 or recorded[0] != list(key):
+            return False
+        if is_racy(key, written_ns) and _sha256(docs / rel) != recorded[1]:
+            return False
+    return True
+
+
+def forget_generation(state: Path) -> None:
+    """Remove the stamp before docs/ changes: a run killed while writing leaves none to trust."""
+    _state_file(state, GENERATED).unlink(missing_ok=True)
+
+
+def save_generation(state: Path, docs: Path, inputs: Inputs, stamp: Stamp) -> None:
+    """Record the inputs this run read (taken before it read them) and docs/ as it leaves it.
+
+    A file written in the last RECENT_NS is recorded with its SHA-256 too: its times may not tell
+    a later change from it (cache.is_racy), so it is compared by content.
+    """
+    recent = time.time_ns() - RECENT_NS
+    files: dict[str, list[Any]] = {}
+    for rel in sorted(read_manifest(docs) | {MANIFEST}):
+        key = file_key(os.stat(docs / rel))
+        files[rel] = [list(key), _sha256(docs / rel) if max(key[1], key[2]) >= recent else None]
+    write_state(
+        _state_file(state, GENERATED),
+        GENERATED,
+        {"inputs": inputs.digest, "epoch": stamp.epoch, "pages": stamp.pages, "docs": files},
+    )
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+__all__ = ["Rendered", "Stamp", "current_generation", "render_reusing", "save_generation"]

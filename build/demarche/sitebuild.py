@@ -1,0 +1,235 @@
+"""MkDocs' build, run by the publish stage in a process of its own: `python -m demarche.sitebuild CONFIG STAGING`.
+
+Full, it is `mkdocs build --strict` into the empty staging folder. Dirty (a plan on stdin names the
+published site/ and which docs files are unchanged since the build that made it, and which are gone),
+it is MkDocs' own dirty build (`mkdocs build --strict --dirty`) on a copy of site/, with three
+changes that make it give what a full build gives:
+
+- which pages are rendered is decided here, not by MkDocs' comparison of times: a docs file the plan
+  does not list as unchanged, a file whose output is missing, and every page of the nav (the titles
+  of the nav are printed in every page, and MkDocs knows the title of a page only once it reads it);
+- a page that is not rendered still has its front matter read (overrides/sitemap.xml dates each page
+  by its `updated`);
+- the copy is made of hard links (one per file: fast, and no space), so no write may go into an
+  existing file, which would change site/ too: every writer of MkDocs here unlinks the file first and
+  creates it afresh (O_EXCL), and the files always written again (sitemap.xml.gz, opened by MkDocs
+  itself, and Pagefind's bundle, rebuilt by the index stage) are left out of the copy.
+
+The outputs of docs files that are gone are removed from the copy before MkDocs runs. On success the
+last line of stdout is a JSON report: {"dirty": bool, "pages": n, "rendered": [each page rendered, by its path in docs/]}.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs import utils
+from mkdocs.commands import build as mkdocs_build
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+NOT_COPIED = frozenset({"pagefind", "sitemap.xml.gz"})  # top-level outputs every build writes anew
+_DIRTY_WARNING = "A 'dirty' build is being performed"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the publish stage knows: site/ as the last completed build left it, and the docs files since."""
+
+    previous: Path
+    unchanged: frozenset[str]  # docs files (paths in docs/) with the same size and time as in that build
+    gone: frozenset[str]  # docs files that build read that are no longer there
+
+    def to_json(self) -> str:
+        return json.dumps({"previous": str(self.previous), "unchanged": sorted(self.unchanged), "gone": sorted(self.gone)})
+
+    @staticmethod
+    def from_json(text: str) -> Plan:
+        data = json.loads(text)
+        return Plan(Path(data["previous"]), frozenset(data["unchanged"]), frozenset(data["gone"]))
+
+
+@dataclass
+class _Run:
+    plan: Plan
+    docs_dir: str = ""
+    nav: set[str] = field(default_factory=set)
+    pages: int = 0
+    rendered: list[str] = field(default_factory=list)
+
+    def is_modified(self, file: File) -> bool:
+        """Whether MkDocs must render (a page) or copy (another file) this file in a dirty build."""
+        if not os.path.isfile(file.abs_dest_path) or file.src_uri in self.nav:
+            return True
+        if file.abs_src_path is not None and Path(file.abs_src_path).is_relative_to(self.docs_dir):
+            return file.src_uri not in self.plan.unchanged
+        return False  # a file of the theme: its package's version and overrides/ are in the stamp's setup
+
+
+def link_tree(source: Path, target: Path, left_out: Iterable[str] = NOT_COPIED) -> None:
+    """Fill the empty folder target with hard links to every file under source (folders are made anew)."""
+    skip = set(left_out)
+    for folder, dirs, files in os.walk(source):
+        rel = Path(folder).relative_to(source)
+        if rel == Path("."):
+            dirs[:] = sorted(d for d in dirs if d not in skip)
+            files = [f for f in files if f not in skip]
+        for name in dirs:
+            os.mkdir(target / rel / name)
+        for name in files:
+            src = Path(folder, name)
+            if src.is_symlink():
+                os.symlink(os.readlink(src), target / rel / name)
+            else:
+                os.link(src, target / rel / name)
+
+
+def remove_outputs(config: MkDocsConfig, gone: Iterable[str]) -> None:
+    """Remove the outputs of docs files that are gone, and the folders that leaves empty."""
+    site = Path(config.site_dir)
+    for src_uri in sorted(gone):
+        dest = Path(File(src_uri, config.docs_dir, config.site_dir, config.use_directory_urls).abs_dest_path)
+        with contextlib.suppress(FileNotFoundError):
+            dest.unlink()
+        folder = dest.parent
+        while folder != site and folder.is_relative_to(site):
+            try:
+                folder.rmdir()
+            except OSError:  # not empty, or not there
+                break
+            folder = folder.parent
+
+
+def _unlinked(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def write_file(content: bytes, output_path: str) -> None:
+    """MkDocs' utils.write_file, into a new file: an existing one may be a hard link into site/."""
+    os.makedirs(os.path.dirname(output_path), exist_ok=True)
+    _unlinked(output_path)
+    with open(output_path, "xb") as f:
+        f.write(content)
+
+
+def copy_file(source_path: str, output_path: str) -> None:
+    """MkDocs' utils.copy_file, into a new file."""
+    if os.path.isdir(output_path):
+        output_path = os.path.join(output_path, os.path.basename(source_path))
+    os.makedirs(os.path.dirname(output_path), exist_ok=True)
+    _unlinked(output_path)
+    with open(source_path, "rb") as src, open(output_path, "xb") as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+
+
+class _NotTheDirtyWarning(logging.Filter):
+    """MkDocs warns that a dirty build may be inaccurate (which strict mode would count as a failure): here it is not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(_DIRTY_WARNING)
+
+
+@contextlib.contextmanager
+def _patched(target: Any, name: str, value: object) -> Iterator[None]:
+    original = getattr(target, name)
+    setattr(target, name, value)
+    try:
+        yield
+    finally:
+        setattr(target, name, original)
+
+
+@contextlib.contextmanager
+def _dirty_hooks(run: _Run) -> Iterator[None]:
+    """Install what makes MkDocs' dirty build a faithful one (see the module's docstring)."""
+    get_navigation = mkdocs_build.get_navigation  # type: ignore[attr-defined]
+    populate = mkdocs_build._populate_page
+
+    def navigation(files: Any, config: MkDocsConfig) -> Navigation:
+        nav = get_navigation(files, config)
+        run.docs_dir = config.docs_dir
+        run.nav = {page.file.src_uri for page in nav.pages}
+        return nav
+
+    def populate_page(page: Page, config: MkDocsConfig, files: Any, dirty: bool = False) -> None:
+        run.pages += 1
+        if dirty and not page.file.is_modified():
+            page.read_source(config)  # its front matter, for the sitemap; not rendered
+            return
+        run.rendered.append(page.file.src_uri)
+        populate(page, config, files, dirty)
+
+    dirty_filter = _NotTheDirtyWarning()
+    mkdocs_build.log.addFilter(dirty_filter)
+    try:
+        with (
+            _patched(mkdocs_build, "get_navigation", navigation),
+            _patched(mkdocs_build, "_populate_page", populate_page),
+            _patched(File, "is_modified", lambda file: run.is_modified(file)),
+            _patched(utils, "write_file", write_file),
+            _patched(utils, "copy_file", copy_file),
+        ):
+            yield
+    finally:
+        mkdocs_build.log.removeFilter(dirty_filter)
+
+
+@contextlib.contextmanager
+def _full_hooks(run: _Run) -> Iterator[None]:
+    populate = mkdocs_build._populate_page
+
+    def populate_page(page: Page, config: MkDocsConfig, files: Any, dirty: bool = False) -> None:
+        run.pages += 1
+        run.rendered.append(page.file.src_uri)
+        populate(page, config, files, dirty)
+
+    with _patched(mkdocs_build, "_populate_page", populate_page):
+        yield
+
+
+def _load_config(config_file: str, staging: str) -> MkDocsConfig:
+    from mkdocs.config import load_config
+
+    return load_config(config_file=config_file, site_dir=staging, strict=True)
+
+
+def main(argv: list[str], read_plan: Callable[[], str] = sys.stdin.read) -> int:
+    """Build; the exit status and messages of `mkdocs build --strict`, and the report on stdout."""
+    from mkdocs.__main__ import cli
+
+    config_file, staging = argv
+    text = read_plan().strip()
+    plan = Plan.from_json(text) if text else None
+    run = _Run(plan or Plan(Path(), frozenset(), frozenset()))
+    arguments = ["build", "--strict", "-f", config_file, "-d", staging]
+    if plan is not None:
+        link_tree(plan.previous, Path(staging))
+        if plan.gone:
+            remove_outputs(_load_config(config_file, staging), plan.gone)
+        arguments.append("--dirty")
+    hooks = _dirty_hooks(run) if plan is not None else _full_hooks(run)
+    with hooks:
+        try:
+            cli.main(arguments, prog_name="mkdocs", standalone_mode=True)
+        except SystemExit as end:
+            code = end.code if isinstance(end.code, int) else 1
+            if code:
+                return code
+    print(json.dumps({"dirty": plan is not None, "pages": run.pages, "rendered": run.rendered}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
