@@ -15,7 +15,7 @@ import pytest
 from demarche.pipeline import Project, build
 
 ROOT = Path(__file__).resolve().parent.parent
-HAND_WRITTEN = ("about.md", "methodology.md", "contributing.md", "open-data.md", "search.md", "assets")
+HAND_WRITTEN = ("about.md", "methodology.md", "contributing.md", "open-data.md", "search.md", "rights.md", "assets")
 
 
 def make_project(folder: Path, files: dict[str, str | bytes], with_site_parts: bool = True) -> Project:

@@ -64,7 +64,7 @@ CASES = [
         publisher: Ministry of Foreign Affairs of Russia
         """,
         "Ministry of Foreign Affairs of Russia, “Foreign Ministry statement on security guarantees”, 10 December 2021. "
-        f"Demarche archive, {URL}. Original not known to be online.",
+        f"Demarche archive, {URL}. No address of the original recorded.",
         "@online{cited,\n"
         "  title = {{Foreign Ministry statement on security guarantees}},\n"
         "  organization = {Ministry of Foreign Affairs of Russia},\n"
@@ -85,7 +85,7 @@ CASES = [
         """,
         "Research & Analysis Service, “Interview with the Research Service”, Ekho, December 2021, "
         f"translated from the original (ru). Demarche archive, {URL}. "
-        "Original not known to be online; archived copy: https://web.archive.org/web/2021/https://echo.example/interview.",
+        "No address of the original recorded; archived copy: https://web.archive.org/web/2021/https://echo.example/interview.",
         "@online{cited,\n"
         "  title = {{Interview with the Research Service}},\n"
         "  author = {{Research \\& Analysis Service}},\n"
@@ -105,7 +105,7 @@ CASES = [
         authors: [elena-chernenko, ivan-petrov, anna-smith]
         """,
         f"Elena Chernenko et al., “Costs & 100% of {{budgets}}: a_b #1 ~ ^ \\ $”, 2021. Demarche archive, {URL}. "
-        "Original not known to be online.",
+        "No address of the original recorded.",
         "@online{cited,\n"
         "  title = {{Costs \\& 100\\% of \\{budgets\\}: a\\_b \\#1 \\textasciitilde{} \\textasciicircum{} "
         "\\textbackslash{} \\$}},\n"
@@ -128,7 +128,7 @@ def test_a_source_is_cited_in_the_common_style_and_in_bibtex(
     assert (citation.text, citation.bibtex) == (text, bibtex)
 
 
-def test_a_statement_is_cited_by_speaker_occasion_and_date_in_its_source(project: Callable[..., Project]) -> None:
+def test_a_statement_is_cited_as_what_it_is_by_whom_when_and_where_it_was_reported(project: Callable[..., Project]) -> None:
     text = """
         ---
         title: Lavrov at the OSCE
@@ -152,13 +152,14 @@ def test_a_statement_is_cited_by_speaker_occasion_and_date_in_its_source(project
     source = g.sources["lavrov-osce"]
     own, reported = source.statements
     assert statement_citation(own, source, g, SITE) == (
-        "Sergei Lavrov, OSCE Ministerial Council, Stockholm, 2 December 2021, quoted in Elena Chernenko, "
+        "Statement by Sergei Lavrov, 2 December 2021, OSCE Ministerial Council, Stockholm, quoted in Elena Chernenko, "
         "“Lavrov at the OSCE”, Kommersant, 4 December 2021. Demarche archive, "
         "https://example.org/archive/sources/lavrov-osce/#sergei-lavrov-the-osce-is-in-a-depressing-state. "
         "Original: https://www.kommersant.ru/doc/5112345."
     )
     assert statement_citation(reported, source, g, SITE) == (
-        "Sergei Lavrov, 4 December 2021, reported in Elena Chernenko, “Lavrov at the OSCE”, Kommersant, 4 December 2021. "
+        "Statement by Sergei Lavrov, 4 December 2021, as paraphrased in Elena Chernenko, “Lavrov at the OSCE”, Kommersant, "
+        "4 December 2021. "
         "Demarche archive, https://example.org/archive/sources/lavrov-osce/"
         "#sergei-lavrov-the-architecture-of-strategic-stability-is. Original: https://www.kommersant.ru/doc/5112345."
     )
@@ -173,7 +174,7 @@ def test_without_a_site_address_citations_give_the_site_relative_url(project: Ca
     citation = source_citation(g.sources["lavrov-osce"], g, SiteInfo(name="Demarche", url=""))
     assert citation.text == (
         "Kommersant, “Lavrov at the OSCE”, 4 December 2021. Demarche archive, /sources/lavrov-osce/. "
-        "Original not known to be online."
+        "No address of the original recorded."
     )
 
 
@@ -184,9 +185,12 @@ COPIES = {
     "original": (f"url: {ORIGINAL}\n", "| Original | [{o}](<{O}>) |\n| Statements |"),
     "archived": (
         f"archive_url: {ARCHIVED}\n",
-        "| Original | not known to be online (see the archived copy) |\n| Archived copy | [{a}](<{A}>) |\n",
+        "| Original | no address recorded (see the archived copy) |\n| Archived copy | [{a}](<{A}>) |\n",
     ),
-    "neither": ("", "| Original | not online: the archive knows of no published or archived copy |\n| Statements |"),
+    "neither": (
+        "",
+        "| Original | no address recorded: the archive holds no published or archived address for it |\n| Statements |",
+    ),
 }
 
 
@@ -211,15 +215,16 @@ def test_the_built_source_page_has_its_links_citations_and_bibtex(project: Calla
     both = (p.root / "site/sources/both/index.html").read_text(encoding="utf-8")
     assert f'<a href="{ORIGINAL}">{ORIGINAL}</a>' in both and f'<a href="{ARCHIVED}">{ARCHIVED}</a>' in both
     neither = (p.root / "site/sources/neither/index.html").read_text(encoding="utf-8")
-    assert "not online: the archive knows of no published or archived copy" in neither
+    assert "no address recorded: the archive holds no published or archived address for it" in neither
     page = (p.root / "site/sources/lavrov-osce/index.html").read_text(encoding="utf-8")
     statement = page[page.index('<div class="dm-statement"') :]
     statement = statement[: statement.index('<h2 id="mentions"')]
     assert re.search(
-        r'<details class="quote">\s*<summary>Cite this statement</summary>\s*<p>Sergei Lavrov, 2 December 2021, quoted in '
+        r'<details class="dm-cite-one">\s*<summary>Cite this statement</summary>\s*<p><span class="dm-cite-text">Statement by Sergei Lavrov, '
+        r"2 December 2021, quoted in "
         r"Kommersant, “Lavrov at the OSCE”, 4 December 2021\. Demarche archive, "
         r"https://[^\s]+/sources/lavrov-osce/#sergei-lavrov-the-further-advance-of-nato-to-the-east\. "
-        r"Original not known to be online\.</p>\s*</details>",
+        r"No address of the original recorded\.</span></p>\s*</details>",
         statement,
     )
     assert '<code class="language-bibtex">@article{lavrov-osce,\n  title = {{Lavrov at the OSCE}},' in page

@@ -197,7 +197,10 @@ def test_a_text_in_nfd_is_marked_where_readers_see_the_quote(project: Callable[.
     )
     _, pages, _ = generate_pages(project({"sources/texts/2021/declaration.md": source}))
     page = pages["sources/declaration.md"]
-    assert '<mark class="dm-quote" id="q-garanties">Les garanties de sécurité juridiquement contraignantes</mark>' in page
+    assert (
+        '<mark class="dm-quote dm-direct" id="q-garanties" data-who="Sergei Lavrov, direct quote">Les garanties de sécurité juridiquement contraignantes</mark>'
+        in page
+    )
     assert unicodedata.is_normalized("NFC", page)
 
 
@@ -211,9 +214,10 @@ def test_reserved_ids_cover_every_page_the_build_writes_in_a_record_folder(tmp_p
     for n in range(101):
         files[f"sources/texts/2021/s{n}.md"] = (
             f"---\ntitle: S{n}\ndate: 2021-12-04\nkind: article\nagreements: [bucharest-summit-declaration-2008]\n"
-            "demands: [no-further-nato-enlargement]\nstatements:\n  - speaker: sergei-lavrov\n    quote: NATO to the east\n"
+            "demands: [no-further-nato-enlargement]\nstatements:\n  - speaker: sergei-lavrov\n"
+            f"    quote: NATO to the east, for the {n}th time\n"  # one passage in many sources would be one remark
             "    makes: [no-further-nato-enlargement]\n    cites: [bucharest-summit-declaration-2008]\n"
-            "---\nNATO to the east, said Lavrov of Russia and NATO.\n"
+            f"---\nNATO to the east, for the {n}th time, said Lavrov of Russia and NATO.\n"
         )
     graph, pages, _ = generate_pages(make_project(tmp_path / "p", files))
     records = {kind: {r.id for r in getattr(graph.archive, f"{kind}s")} for kind in FOLDERS}
@@ -329,7 +333,10 @@ def test_a_hostile_page_marks_every_quote_and_has_no_stray_anchor(hostile_site: 
     archive, _ = check(Project(root))
     (source,) = [s for s in archive.sources if s.id == "hostile"]
     page = (root / "site" / "sources" / "hostile" / "index.html").read_text(encoding="utf-8")
-    assert '<mark class="dm-quote" id="q-garanties">Les garanties de sécurité juridiquement contraignantes</mark>' in page
+    assert (
+        '<mark class="dm-quote dm-direct" id="q-garanties" data-who="Sergei Lavrov, direct quote">Les garanties de sécurité juridiquement contraignantes</mark>'
+        in page
+    )
     for statement in source.statements:
         assert f'id="q-{statement.id}"' in page, statement.id
     ids = re.findall(r'\bid="([^"]+)"', page)

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from mkdocs.utils.yaml import yaml_load
 
 from demarche.pipeline import Project, build, build_site
 from demarche.publish import PARTIAL, Published, PublishError
 from demarche.write import read_manifest
+from tests import conftest
 from tests.conftest import MINIMAL, ROOT, make_project
 from tests.faults import tree
 
@@ -35,21 +37,22 @@ BASE: dict[str, str | bytes] = {
     **MINIMAL,
     ANOTHER: "---\ntitle: Another\ndate: 2021-12-03\nkind: article\n---\nHe then recalled the Bucharest decision.\n",
 }
+
+
+def _nav_pages(nav: object) -> set[str]:
+    if isinstance(nav, str):
+        return {nav}
+    if isinstance(nav, dict):
+        return set().union(*(_nav_pages(v) for v in nav.values()))
+    if isinstance(nav, list):
+        return set().union(*(_nav_pages(v) for v in nav))
+    return set()
+
+
 # The pages of mkdocs.yml's nav, and the hand-written pages: rendered by every build.
-NAV = {
-    "index.md",
-    "sources/index.md",
-    "actors/index.md",
-    "agreements/index.md",
-    "demands/index.md",
-    "timeline.md",
-    "about.md",
-    "methodology.md",
-    "contributing.md",
-    "reference/fields.md",
-    "open-data.md",
-}
-HAND_WRITTEN = {"about.md", "methodology.md", "contributing.md", "open-data.md", "search.md"}
+with (ROOT / "mkdocs.yml").open(encoding="utf-8") as config:
+    NAV = _nav_pages(yaml_load(config)["nav"])
+HAND_WRITTEN = {name for name in conftest.HAND_WRITTEN if name.endswith(".md")}
 ALWAYS = NAV | HAND_WRITTEN
 
 

@@ -309,10 +309,11 @@ def test_text_fields_are_shown_as_text_so_links_in_them_are_no_links(tmp_path: P
         if kind == "source":
             lines.append(
                 f"statements:\n  - speaker: sergei-lavrov\n    quote: A plain text of some length\n    occasion: '{link_text}'\n"
+                f"    note: '{link_text}'\n"
             )
         files[f"sources/{folder}/case.md"] = "---\n" + "".join(lines) + "---\nA plain text of some length.\n"
     assert {f.name for f in NESTED["roles"] if f.type == "text"} == {"title"}
-    assert {f.name for f in NESTED["statements"] if f.type == "text"} == {"quote", "occasion"}
+    assert {f.name for f in NESTED["statements"] if f.type == "text"} == {"quote", "occasion", "note"}
     assert problems_by_file(archive_of(tmp_path / "p", files)) == {}
 
 

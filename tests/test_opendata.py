@@ -92,7 +92,10 @@ def test_archive_json_holds_every_record_statement_and_link(project: Callable[..
         "rejects": [],
         "cites": ["bucharest-summit-declaration-2008"],
         "id": statement["id"],
+        "note": None,
+        "same_as": None,
         "permalink": SITE + "sources/lavrov-osce/#" + statement["id"],
+        "also_in": [],
     }
     lavrov = next(a for a in data["actors"] if a["id"] == "sergei-lavrov")
     assert lavrov["roles"] == [{"title": "Minister of Foreign Affairs", "of": "russia", "from": "2004-03-09", "until": None}]
@@ -102,7 +105,7 @@ def test_archive_json_holds_every_record_statement_and_link(project: Callable[..
 def test_statements_csv_has_one_exact_row_per_statement(project: Callable[..., Project]) -> None:
     data, _, rows = open_data(project({"sources/texts/2021/formulas.md": FORMULAS}))
     assert list(rows[0]) == list(CSV_COLUMNS)
-    assert [r["statement"] for r in rows] == [rows[0]["statement"], "apostrophe", "formula", "minus"]
+    assert [r["statement"] for r in rows] == [rows[0]["statement"], "formula", "minus", "apostrophe"]  # in the order of the text
     first = rows[0]
     assert (first["date"], first["speaker"], first["makes"], first["cites"], first["reported"]) == (
         "2021-12-02",

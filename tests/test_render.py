@@ -1,3 +1,4 @@
+import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -7,7 +8,7 @@ from demarche.cli import main
 from demarche.link import link
 from demarche.pipeline import Project, check, generate_pages
 from demarche.plan import Context, File, PathClash, check_outputs, page, paginate
-from demarche.text import QuoteMark, body_markdown, md
+from demarche.text import QuoteMark, body_markdown, md, quoted
 from demarche.write import write_pages
 
 
@@ -16,14 +17,42 @@ def test_md_escapes_markup_in_names_and_titles() -> None:
     assert md("{{ 7*7 }}\n# heading") == "\\{\\{ 7\\*7 \\}\\} \\# heading"
 
 
-def test_body_shows_html_as_text_and_marks_quotes() -> None:
+@pytest.mark.parametrize(
+    ("reported", "look", "kind"), [(False, "dm-direct", "direct quote"), (True, "dm-reported", "the source's paraphrase")]
+)
+def test_body_shows_html_as_text_and_marks_quotes_naming_speaker_and_kind(reported: bool, look: str, kind: str) -> None:
     from demarche.records import Span
 
     body = "a <b>bold</b> quote here"
     start = body.index("quote")
-    text, marked = body_markdown(body, [QuoteMark(Span(start, start + 5), "s1", "1", "#s1")])
-    assert text == 'a &lt;b>bold&lt;/b> <mark class="dm-quote" id="q-s1">quote</mark><sup>[1](#s1)</sup> here'
+    mark = QuoteMark(Span(start, start + 5), "s1", "1", "#s1", speaker="A_b", reported=reported, when="2021-12-04")
+    text, marked = body_markdown(body, [mark])
+    assert text == (
+        f'a &lt;b>bold&lt;/b> <mark class="dm-quote {look}" id="q-s1" data-who="A_b, {html.escape(kind)}">quote</mark>'
+        f'<sup>[1<span class="dm-tip" data-pagefind-ignore> A\\_b, {kind}</span>](#s1)</sup>'
+        f'<span class="dm-note" aria-hidden="true" data-pagefind-ignore><span class="dm-note-n">1</span> '
+        f"A\\_b · 4 December 2021 · {kind}</span> here"
+    )
     assert marked == {"s1"}
+
+
+@pytest.mark.parametrize(
+    ("quote", "shown"),
+    [
+        ("plain words", "“plain words”"),
+        ("“already quoted”", "“already quoted”"),
+        ('"straight quotes"', '"straight quotes"'),
+        ("«guillemets»", "«guillemets»"),
+        ("„German“", "„German“"),
+        ("“begins, and then more", "“begins, and then more”"),
+        ("then it ends.”", "“then it ends\\.”"),
+        ("'tis the apostrophe'", "“'tis the apostrophe'”"),
+        ("", "“”"),
+        ("a *b*", "“a \\*b\\*”"),
+    ],
+)
+def test_a_quote_shows_its_quotation_marks_once(quote: str, shown: str) -> None:
+    assert quoted(quote) == shown
 
 
 def test_paginate_splits_long_lists() -> None:

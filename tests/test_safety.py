@@ -144,6 +144,14 @@ class Page(HTMLParser):
         return "".join(self.text)
 
 
+def is_json_data(attrs: dict[str, str], text: str) -> bool:
+    """A source's JSON-LD: data a browser never runs, holding no markup that could end its element, and valid JSON."""
+    if attrs.get("src") or attrs.get("type") != "application/ld+json" or set("<>&") & set(text):
+        return False
+    json.loads(text)
+    return True
+
+
 def live_markup(page: Page, where: str) -> list[str]:
     """Everything in a page that could run: scripts not Material's own or the site's search, handlers, script URLs, frames."""
     found = []
@@ -158,9 +166,11 @@ def live_markup(page: Page, where: str) -> list[str]:
                 found.append(f"{where}: meta refresh to {value!r}")
     for attrs, text in page.scripts:
         src = attrs.get("src", "")
-        ours = (
+        if is_json_data(attrs, text):
+            continue
+        ours = (  # the site's search and its citations' copy buttons
             (src == "assets/search.js" or src.endswith("/assets/search.js")) and ":" not in src and attrs.get("type") == "module"
-        )  # the site's search
+        ) or ((src == "assets/cite.js" or src.endswith("/assets/cite.js")) and ":" not in src)
         material = (
             ours
             or (src and "assets/javascripts/" in src and ":" not in src)
@@ -222,7 +232,10 @@ def test_a_title_that_closes_title_stays_in_the_title(built: tuple[Path, dict[st
     page = pages(built[0] / "site")["sources/lavrov-osce/index.html"]
     assert "".join(page.texts_by_tag["title"]) == f"{TITLE} - Demarche"
     assert "".join(page.texts_by_tag["h1"]).removesuffix("¶") == TITLE
-    assert [a for t, a in page.elements if t == "script" and not a.get("src") and a.get("id") != "__config"] == [{}, {}, {}]
+    inline = [a for t, a in page.elements if t == "script" and not a.get("src") and a.get("id") != "__config"]
+    assert inline == [{}, {"type": "application/ld+json"}, {}, {}]
+    jsonld = [text for attrs, text in page.scripts if attrs.get("type") == "application/ld+json"]
+    assert [json.loads(text)["headline"] for text in jsonld] == [TITLE]
 
 
 def test_template_syntax_in_content_is_shown_as_text(built: tuple[Path, dict[str, str], dict[str, str]]) -> None:

@@ -100,7 +100,7 @@ def test_new_source_goes_in_its_year_and_takes_statements(
     )
     assert problems(p) == []
     _, pages, _ = generate_pages(p)
-    assert "> rule out further enlargement" in pages[f"sources/{Path(rel).stem}.md"]
+    assert 'markdown="span">“rule out further enlargement”</p>' in pages[f"sources/{Path(rel).stem}.md"]
 
 
 def test_ids_are_made_in_the_archives_manner(project: Callable[..., Project], capsys: pytest.CaptureFixture[str]) -> None:

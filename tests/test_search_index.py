@@ -79,6 +79,7 @@ def test_statements_are_indexed_once_at_their_anchor_and_citations_not_at_all(si
     assert page.content.count("definitely affect") == 1  # in the text, not again in the statement list
     assert "Cite this statement" not in page.content and "BibTeX" not in page.content
     assert "Permalink" not in page.content
+    assert "direct quote" not in page.content  # what each mark says of its passage, and the legend, stay out
 
 
 def test_the_box_s_bundle_holds_the_pages_and_the_statements_have_their_own(site: Path) -> None:

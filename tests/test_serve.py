@@ -171,7 +171,7 @@ def test_a_broken_template_is_reported_and_watching_goes_on(
     assert watcher.regenerator.count == 2
     assert "He then recalled" in (p.docs / PAGE).read_text(encoding="utf-8")
     # The page changed, and MkDocs rendered it, the nav's pages and the hand-written ones, of the 20.
-    assert capsys.readouterr().err == "demarche: regenerated (1 pages changed; 13 of 20 pages rendered)\n"
+    assert capsys.readouterr().err == "demarche: regenerated (1 pages changed; 14 of 21 pages rendered)\n"
 
 
 def test_the_regenerator_outlives_a_failure_and_runs_once_per_burst(capsys: pytest.CaptureFixture[str]) -> None:

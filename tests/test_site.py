@@ -33,8 +33,8 @@ def test_source_page_has_statements_marked_text_and_citation(site: Path) -> None
     page = html(site, "sources/kommersant-lavrov-osce-excerpt")
     assert 'id="sergei-lavrov-the-osce-is-in-a-depressing-state"' in page
     assert (
-        '<mark class="dm-quote" id="q-sergei-lavrov-the-osce-is-in-a-depressing-state">The OSCE is in a depressing state</mark>'
-        in page
+        '<mark class="dm-quote dm-direct" id="q-sergei-lavrov-the-osce-is-in-a-depressing-state" '
+        'data-who="Sergei Lavrov, direct quote">The OSCE is in a depressing state</mark>' in page
     )
     assert 'href="../../demands/no-further-nato-enlargement/"' in page
     assert "How to cite" in page and "@article{kommersant-lavrov-osce-excerpt," in page

@@ -28,6 +28,8 @@ KB = 1024
 LIMIT = 300 * KB  # the benchmark's limit for any page
 IN_CODE = "Nothing here can be marked"
 
+WHO = "Sergei Lavrov, direct quote"  # what a mark says of its passage
+
 
 def big_source_files(keep_last: int | None = None) -> tuple[dict[str, str], str, str]:
     """The archive's files, the source's id, and the speaker whose former id the archive records.
@@ -93,7 +95,7 @@ def test_every_statement_keeps_its_url_on_the_source_page(big: tuple[Project, st
     (unmarked,) = [st for st in source.statements if st.quote == IN_CODE]
     text = pages[f"sources/{source_id}.md"]
     assert f'Further statements not marked in the text: <span id="{unmarked.id}"></span>' in text
-    assert text.count('<mark class="dm-quote" id="q-') == len(source.statements) - 1
+    assert len(re.findall('<mark class="dm-quote dm-(?:direct|reported)" id="q-', text)) == len(source.statements) - 1
 
 
 @pytest.mark.slow
@@ -178,15 +180,18 @@ def test_a_short_list_split_in_pages_of_two(
     third, fifth = ids["the-third"], ids["the-fifth"]
     old = "sergey-lavrov-the-third"
     assert (
-        f'<span id="{third}"></span><span id="{old}"></span><mark class="dm-quote" id="q-{third}">the third</mark>'
-        f"<sup>[3](lavrov-osce/statements/page-2.md#{third})</sup>" in page
+        f'<span id="{third}"></span><span id="{old}"></span>'
+        f'<mark class="dm-quote dm-direct" id="q-{third}" data-who="{WHO}">the third</mark>'
+        f'<sup>[3<span class="dm-tip" data-pagefind-ignore> {WHO}</span>](lavrov-osce/statements/page-2.md#{third})</sup>' in page
     )
-    assert f"<sup>[5](lavrov-osce/statements/page-3.md#{fifth})</sup>" in page
+    assert (
+        f'<sup>[5<span class="dm-tip" data-pagefind-ignore> {WHO}</span>](lavrov-osce/statements/page-3.md#{fifth})</sup>' in page
+    )
     assert (
         f'Further statements not marked in the text: <span id="{ids["in-code"]}"></span><span id="sergey-lavrov-in-code">'
         f"</span>[4\\. Sergei Lavrov](lavrov-osce/statements/page-2.md#{ids['in-code']})" in page
     )
-    assert f"[In the text ↓](../../lavrov-osce.md#q-{third}) · [Permalink](../../lavrov-osce.md#{third})" in page_2
+    assert f"[In the text](../../lavrov-osce.md#q-{third}) · [Permalink](../../lavrov-osce.md#{third})" in page_2
     assert f"[Permalink](../../lavrov-osce.md#{ids['in-code']})" in page_2 and "In the text" not in page_2.split(third)[-1]
     assert "Page 2 of 3 (5 in all): [1](../../lavrov-osce.md) **2** [3](page-3.md)" in page_2
     build(p)

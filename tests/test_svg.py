@@ -79,11 +79,7 @@ def test_choose_unit_fits_the_span_into_the_bins(first: date, last: date, unit: 
     assert chosen.key(last) - chosen.key(first) < svg.TIMELINE_BINS
 
 
-def test_wrap_and_tick_labels() -> None:
-    assert svg.wrap("No further NATO enlargement to the east", 19, 2) == ["No further NATO", "enlargement to the…"]
-    assert svg.wrap("No further NATO enlargement to the east", 17, 2) == ["No further NATO", "enlargement to…"]
-    assert svg.wrap("Intermediate-Range Nuclear Forces Treaty", 14, 4) == ["Intermediate-", "Range Nuclear", "Forces Treaty"]
-    assert svg.wrap("Supercalifragilisticexpialidocious", 10, 2) == ["Supercali…"]
+def test_shorten_and_tick_labels() -> None:
     assert svg.shorten("The further advance of NATO to the east", 30) == "The further advance of NATO…"
     assert svg.tick_labels(["29 Nov 2021", "13 Dec 2021", "10 Jan 2022", "2023"]) == [
         "29 Nov 2021",
@@ -109,11 +105,54 @@ def test_timeline_caps_rows_and_says_how_many_more(project: Callable[..., Projec
 def test_timeline_groups_dense_statements_and_stays_bounded(project: Callable[..., Project]) -> None:
     graph = graph_of(project(crowd(14, days=70)))
     picture = svg.timeline(graph, "timeline.md")
-    marks = picture.count("<circle")
+    marks = len(re.findall(r"</title><circle", picture))
     assert marks == svg.TIMELINE_ROWS * 11  # 70 days from Wednesday 1 December 2021 touch 11 weeks
     assert "Marks group the statements of one week" in picture
     assert "Speaker 01: 7 statements, week of 6 Dec 2021; the first: “Speaker 1 says thing 5.”" in picture
     assert len(picture) < 120_000
+
+
+def _marks(picture: str) -> list[tuple[str, float]]:
+    """Each mark of a timeline: its tooltip, and its radius."""
+    found = re.findall(r"<title>([^<]+)</title><circle [^>]* r=\"([0-9.]+)\"", picture)
+    return [(who, float(r)) for who, r in found]
+
+
+def test_timeline_marks_share_one_scale_and_a_legend_shows_it(project: Callable[..., Project]) -> None:
+    """A speaker whose busiest week holds 2 statements gets the mark of 2 statements on the scale of the busiest week of
+    all (7), not the largest mark of its own row."""
+    files = crowd(1, days=70)
+    text = files["sources/texts/2022/crowd.md"]
+    assert isinstance(text, str)
+    extra = "".join(
+        f"  - speaker: sergei-lavrov\n    quote: 'Lavrov says point {d}.'\n    date: 2021-12-0{d}\n    id: l{d}\n" for d in (6, 7)
+    )
+    head, _, body = text.partition("---\n")[2].partition("---\n")
+    files["sources/texts/2022/crowd.md"] = f"---\n{head}{extra}---\n{body}Lavrov says point 6. Lavrov says point 7.\n"
+    picture = svg.timeline(graph_of(project(files)), "timeline.md")
+    radii = _marks(picture)
+    assert max(r for _, r in radii) == svg.mark_radius(7, 7) == svg.LARGEST
+    (two,) = [r for who, r in radii if who.startswith("Sergei Lavrov: 2 statements")]
+    assert two == round(svg.mark_radius(2, 7), 1) < svg.LARGEST
+    assert ">MARK SIZE</text>" in picture and ">1 statement</text>" in picture and ">7 statements</text>" in picture
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        ("No further NATO enlargement to the east", 14, ["No further", "NATO", "enlargement to", "the east"]),
+        ("Intermediate-Range Nuclear Forces Treaty", 14, ["Intermediate-", "Range Nuclear", "Forces Treaty"]),
+        ("Supercalifragilisticexpialidocious word", 10, ["Supercali-", "fragilist-", "icexpiali-", "docious", "word"]),
+        (
+            "Ministry of Foreign Affairs of the Russian Federation",
+            14,
+            ["Ministry of", "Foreign", "Affairs of the", "Russian", "Federation"],
+        ),
+    ],
+)
+def test_labels_wrap_whole_never_cut(text: str, width: int, lines: list[str]) -> None:
+    assert svg.wrap_whole(text, width) == lines
+    assert all(len(line) <= width for line in lines)
 
 
 def test_pictures_escape_every_text(project: Callable[..., Project]) -> None:
@@ -136,8 +175,11 @@ def test_neighbourhood_caps_each_group_and_links_every_node(project: Callable[..
     picture = svg.neighbourhood("demands/no-further-nato-enlargement.md", demand.title, svg.demand_groups(graph, demand))
     assert picture.startswith('<div class="dm-picture" markdown="0" data-pagefind-ignore>\n<svg ')
     assert ">BY</text>" in picture and ">OF</text>" in picture
-    assert ">+ 5 more</text>" in picture  # by Russia, then 8 speakers and Lavrov who made it
-    assert ">+ 3 more</text>" in picture  # of 8 speakers
+    more = '<a href="./#{}"><title>{}</title><text x="{}" y="[0-9.]+" text-anchor="start" class="dm-more">\\+ {} more</text></a>'
+    assert re.search(
+        more.format("every-statement-on-it-in-date-order", "By: all 10", 2, 5), picture
+    )  # Russia, 8 speakers, Lavrov
+    assert re.search(more.format("facts", "Of: all 8", 280, 3), picture)  # of 8 speakers
     nodes = re.findall(r'<a href="([^"]+)"><title>([^<]+)</title><rect', picture)
     assert len(nodes) == 2 * svg.GROUP_NODES + 1
     assert nodes[0] == ("../../actors/russia/", "Russia") and nodes[1] == ("../../actors/speaker-1/", "Speaker 01")
@@ -221,3 +263,24 @@ def test_pictures_reach_the_built_html_intact_and_every_link_lands(golden_site: 
             assert not target.fragment or target.fragment in parse(landing).ids, f"{doc}: {href} has no anchor there"
             checked += 1
     assert checked >= 12
+
+
+@pytest.mark.slow
+def test_each_group_names_the_list_that_holds_all_its_records(golden_site: Project) -> None:
+    """Where a group says "+ N more", its link goes to a list on the same page: that anchor stands on every record page
+    whose picture has the group."""
+    graph = graph_of(golden_site)
+    site = golden_site.root / "site"
+    pages: list[tuple[str, list[svg.Group]]] = [
+        *((f"actors/{a.id}/", svg.actor_groups(graph, a)) for a in graph.archive.actors),
+        *((f"demands/{d.id}/", svg.demand_groups(graph, d)) for d in graph.archive.demands),
+        *((f"agreements/{a.id}/", svg.agreement_groups(graph, a)) for a in graph.archive.agreements),
+    ]
+    checked = set()
+    for url, groups in pages:
+        ids = parse(site / url / "index.html").ids
+        for group in groups:
+            if group.nodes:
+                assert group.more in ids, f"{url}: {group.heading} names #{group.more}, which is not on the page"
+                checked.add(group.heading)
+    assert len(checked) >= 8

@@ -121,7 +121,12 @@ def test_a_source_renamed_without_its_former_id_loses_its_url_and_anchors(projec
         "if the source was renamed, add 'lavrov-osce' to the former_ids of its new record in sources/; "
         "if it was removed on purpose, delete the line from urls.txt"
     )
-    assert lost(p) == [f"/sources/lavrov-osce/ is no longer served | {hint}", f"{STATEMENT} is no longer served | {hint}"]
+    assert lost(p) == [
+        f"/sources/lavrov-osce/ is no longer served | {hint}",
+        f"{STATEMENT} is no longer served | {hint}",
+        f"/sources/lavrov-osce/lavrov-osce.bib is no longer served | {hint}",
+        f"/sources/lavrov-osce/lavrov-osce.ris is no longer served | {hint}",
+    ]
 
 
 def test_a_renamed_speaker_keeps_the_anchors_of_its_statements(project: Callable[..., Project]) -> None:

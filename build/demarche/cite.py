@@ -2,7 +2,8 @@
 
 The common style gives, in this order: the author (or, failing one, the publisher), the title
 in quotation marks, the publisher, the date, whether the text is a translation, the archive
-page's URL, and where the original can be read (or that it is not known to be online).
+page's URL, and where the original can be read (or that the archive records no address for it);
+a statement's citation ends with the archive's note on it, when it has one.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from demarche.text import human_date
-from demarche.urls import SiteInfo, doc_path, permalink
+from demarche.urls import SiteInfo, citation_doc, doc_path, permalink
 
 if TYPE_CHECKING:
     from demarche.link import Graph
+    from demarche.plan import Link, Links
     from demarche.records import Actor, Source, Statement
 
 _TEX_SPECIAL = {
@@ -50,15 +52,34 @@ def source_citation(source: Source, graph: Graph, site: SiteInfo) -> Citation:
     return Citation(text, _bibtex(source, graph, url), statements)
 
 
+def downloads(links: Links, source: Source) -> tuple[Link, ...]:
+    """Links to a source's citation files, from its page."""
+    return (
+        links.to(citation_doc(source.id, "ris"), "RIS (Zotero, EndNote, Mendeley)"),
+        links.to(citation_doc(source.id, "bib"), "BibTeX"),
+    )
+
+
+def source_bibtex(source: Source, graph: Graph, site: SiteInfo) -> str:
+    """The BibTeX entry of a source alone (its .bib file)."""
+    return _bibtex(source, graph, permalink(site, doc_path("source", source.id)))
+
+
 def statement_citation(
     statement: Statement, source: Source, graph: Graph, site: SiteInfo, work: tuple[str, str] | None = None
 ) -> str:
-    """How to cite one statement; work: the source's work and access, when the caller has them already."""
-    who = ", ".join(p for p in (graph.actors[statement.speaker].name, statement.occasion, human_date(statement.date)) if p)
-    verb = "reported in" if statement.reported else "quoted in"
+    """What the statement is and who made it, when and where; then where it was reported, and how.
+
+    "Statement by Sergei Lavrov, 2 December 2021, OSCE Ministerial Council, quoted in <the source>":
+    a paraphrase says so ("as paraphrased in"), so no reader takes the source's words for the speaker's.
+    work: the source's work and access, when the caller has them already.
+    """
+    said = ", ".join(p for p in (graph.actors[statement.speaker].name, human_date(statement.date), statement.occasion) if p)
+    verb = "as paraphrased in" if statement.reported else "quoted in"
     url = permalink(site, doc_path("source", source.id), statement.id)
     cited, access = work or (_work(source, graph), _access(source))
-    return f"{who}, {verb} {cited}. {site.name} archive, {url}. {access}"
+    note = f" Archive's note: {statement.note}" if statement.note else ""
+    return f"Statement by {said}, {verb} {cited}. {site.name} archive, {url}. {access}{note}"
 
 
 def _creator(source: Source, graph: Graph) -> str:
@@ -75,8 +96,14 @@ def _work(source: Source, graph: Graph) -> str:
         parts.append(source.publisher)
     parts.append(human_date(source.date))
     if source.original_language:
-        parts.append(f"translated from the original ({source.original_language})")
+        parts.append(f"translated from the original ({source.original_language}){_by_translator(source, graph)}")
     return ", ".join(p for p in parts if p)
+
+
+def _by_translator(source: Source, graph: Graph) -> str:
+    """' by <name>' when the source names its translator's actor record, else ''."""
+    actor = graph.actors.get(source.translator or "")
+    return f" by {actor.name}" if actor else ""
 
 
 def _inner_quotes(title: str) -> str:
@@ -97,8 +124,8 @@ def _access(source: Source) -> str:
     if source.url:
         return f"Original: {source.url}."
     if source.archive_url:
-        return f"Original not known to be online; archived copy: {source.archive_url}."
-    return "Original not known to be online."
+        return f"No address of the original recorded; archived copy: {source.archive_url}."
+    return "No address of the original recorded."
 
 
 def _tex(text: str) -> str:
@@ -117,8 +144,8 @@ def _bib_name(actor: Actor) -> str:
     return name if actor.kind == "person" and "," not in name and " and " not in name else f"{{{name}}}"
 
 
-def _bib_note(source: Source) -> str:
-    """The translation and the original's address, as plain escaped text: a \\url{} inside `note` breaks on % or #."""
+def source_notes(source: Source) -> list[str]:
+    """What a reference manager keeps as notes: whether the text is a translation, where the original and a copy are."""
     parts = []
     if source.original_language:
         parts.append(f"Translated from the original ({source.original_language})")
@@ -126,6 +153,12 @@ def _bib_note(source: Source) -> str:
         parts.append(f"Original: {source.url}")
     if source.archive_url:
         parts.append(f"Archived copy: {source.archive_url}")
+    return parts
+
+
+def _bib_note(source: Source) -> str:
+    """The notes as plain escaped text: a \\url{} inside `note` breaks on % or #."""
+    parts = source_notes(source)
     return _tex(". ".join(parts) + ".") if parts else ""
 
 

@@ -92,7 +92,7 @@ def sources_feed(graph: Graph, site: SiteInfo) -> Feed:
 def _source_entry(graph: Graph, site: SiteInfo, source: Source) -> Entry:
     url = permalink(site, doc_path("source", source.id))
     about = ", ".join(p for p in (source.kind, source.publisher or "", human_date(source.date)) if p)
-    said = len(graph.in_source.get(source.id, []))
+    said = sum(1 for s in graph.in_source.get(source.id, []) if not s.statement.same_as)  # a repeated remark counts once
     summary = (source.summary + " " if source.summary else "") + f"({about}; {said} statement{'s' if said != 1 else ''})"
     authors = tuple(graph.actors[a].name for a in source.authors) or ((source.publisher,) if source.publisher else ())
     return Entry(url, source.title, timestamp(source.date), url, summary, authors, source.kind)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from demarche import svg
+from demarche.introduction import introduction_markdown
 from demarche.link import Graph, Said
 from demarche.plan import (
     PAGE_SIZE,
@@ -18,13 +19,25 @@ from demarche.plan import (
     Paged,
     SaidItem,
     SourceItem,
+    as_of,
     continued,
     page,
     said_item,
     source_item,
+    tally,
 )
 from demarche.records import Actor, Demand
-from demarche.urls import HOME, TIMELINE, SiteInfo, index_doc, relative, sources_year_doc, timeline_year_doc
+from demarche.urls import (
+    HOME,
+    METHODOLOGY,
+    SEARCH_DOC,
+    TIMELINE,
+    SiteInfo,
+    index_doc,
+    relative,
+    sources_year_doc,
+    timeline_year_doc,
+)
 
 LATEST = 20  # sources on the home and sources index pages
 KIND_HEADINGS = {"person": "People", "state": "States", "organization": "Organisations", "body": "Bodies", "media": "Media"}
@@ -74,6 +87,29 @@ class HomePage(Context):
     statements: Tally
     demand_rows: tuple[DemandRow, ...]
     latest: tuple[SourceItem, ...]
+    introduction: str  # Markdown, as written in sources/introduction.md ('' when there is none)
+    start: tuple[Start, ...]  # where a newcomer can start reading
+
+
+@dataclass(frozen=True)
+class Start:
+    link: Link
+    what: str  # what the reader finds there
+
+
+def _where_to_start(links: Links) -> tuple[Start, ...]:
+    return (
+        Start(
+            links.to(index_doc("demand"), "Demands"),
+            "what each actor asked of whom, and every statement that made, backed or refused it",
+        ),
+        Start(links.to(TIMELINE, "Timeline"), "every statement in date order"),
+        Start(
+            links.to(index_doc("source"), "Sources"), "the texts themselves, newest first, each with its quoted passages marked"
+        ),
+        Start(links.to(SEARCH_DOC, "Search"), "by speaker, demand, stance, year, kind or publisher"),
+        Start(links.to(METHODOLOGY, "How the archive is made"), "what counts as a statement, and how quotations are checked"),
+    )
 
 
 def _home(graph: Graph, site: SiteInfo) -> Page:
@@ -88,6 +124,8 @@ def _home(graph: Graph, site: SiteInfo) -> Page:
         statements=Tally(len(graph.timeline), relative(HOME, TIMELINE)),
         demand_rows=tuple(_demand_row(graph, links, d) for d in archive.demands),
         latest=tuple(source_item(links, s) for s in graph.newest[:LATEST]),
+        introduction=introduction_markdown(site.introduction),
+        start=_where_to_start(links),
     )
     return page(HOME, "home.md.j2", context)
 
@@ -213,7 +251,8 @@ class DemandEntry:
     demand: Link
     of: tuple[Link, ...]
     status: str | None
-    positions: int  # statements that take a position on it
+    status_as_of: str | None  # the latest source that bears on it
+    statements: int  # statements that take a position on it, each once
 
 
 @dataclass(frozen=True)
@@ -239,7 +278,9 @@ def _demands_index(graph: Graph) -> Page:
 
 def _demand_entry(graph: Graph, links: Links, demand: Demand) -> DemandEntry:
     of = links.actors(graph.actors[a] for a in demand.of)
-    return DemandEntry(links.demand(demand), of, demand.status, len(graph.positions.get(demand.id, [])))
+    said = [p.said for p in graph.positions.get(demand.id, [])]
+    as_of_date = as_of(graph, "demand", demand.id, said)
+    return DemandEntry(links.demand(demand), of, demand.status, as_of_date, tally(said).statements)
 
 
 # -- the timeline ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from demarche.link import Graph
 from demarche.pipeline import Project, generate_pages
 from demarche.problems import Problem, format_problems
 from demarche.redirects import redirects
-from demarche.urls import doc_path, is_continuation, published_url, record_at
+from demarche.urls import doc_path, is_citation_file, is_continuation, published_url, record_at
 from demarche.write import read_manifest
 
 LEDGER = "urls.txt"
@@ -52,6 +52,7 @@ def urls_of(graph: Graph, pages: Mapping[str, str | bytes], hand_written: Iterab
     """What the generated files (docs path -> content) and the hand-written pages serve."""
     anchors = {_url(doc): set(_ID_ATTR.findall(_text(content))) for doc, content in pages.items() if doc.endswith(".md")}
     published = {_url(doc) for doc in [*pages, *hand_written] if doc.endswith(".md") and not is_continuation(doc)}
+    published.update(_url(doc) for doc in pages if is_citation_file(doc))  # a source's .bib and .ris, cited by URL too
     for source in graph.archive.sources:
         page = _url(doc_path("source", source.id))
         published.update(f"{page}#{st.id}" for st in source.statements if st.id in anchors[page])
@@ -101,7 +102,8 @@ def _how_to_keep(url: str, served: Served, name: str) -> str:
     if anchor and page in served.served:
         where = served.source_files.get(page, "its source's file")
         return f"its statement's anchor changed: add 'id: {anchor}' to that statement in {where}"
-    record = record_at(page.lstrip("/"))
+    path = page.lstrip("/")
+    record = record_at(path.rpartition("/")[0] if is_citation_file(path) else path)  # a source's .bib: its source's
     if record:
         kind, old = record
         return (

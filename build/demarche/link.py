@@ -6,11 +6,13 @@ first, mentions, co-occurrence, and the anchors a statement keeps from its speak
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from demarche.mentions import build_index
+from demarche.quotes import normalise
 from demarche.records import Actor, Agreement, Archive, Demand, Source, Statement
 from demarche.validate import statement_anchor
 
@@ -20,15 +22,19 @@ CO_OCCURRING_MAX = 12
 
 @dataclass(frozen=True)
 class Said:
-    """A statement with the records around it."""
+    """A statement with the records around it, and the other reports of its remark."""
 
     statement: Statement
     source: Source
     speaker: Actor
+    repeats: tuple[Statement, ...] = ()  # statements of its source that are the same remark (`same_as` it), in text order
+    also: tuple[Said, ...] = ()  # the same passage for the same speaker in other sources, in date order
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
-        return (self.statement.date, self.source.date, self.source.id, self.statement.id)
+    def key(self) -> tuple[str, str, str, int, str]:
+        """The order of events: by date, then a source's statements in the order of its text (not of their ids)."""
+        st = self.statement
+        return (st.date, self.source.date, self.source.id, st.span.start, st.id)
 
 
 @dataclass(frozen=True)
@@ -68,13 +74,15 @@ class Graph:
     agreements: dict[str, Agreement]
     demands: dict[str, Demand]
     sources: dict[str, Source]
-    timeline: list[Said] = field(default_factory=list)
+    timeline: list[Said] = field(default_factory=list)  # every remark once, in date order (see _link_statements)
+    every: list[Said] = field(default_factory=list)  # every statement, repeats and reports of one passage too, in date order
     newest: list[Source] = field(default_factory=list)  # sources, newest first
     said_by: dict[str, list[Said]] = field(default_factory=dict)
     in_source: dict[str, list[Said]] = field(default_factory=dict)
     positions: dict[str, list[Position]] = field(default_factory=dict)  # demand id -> positions by date
     citations: dict[str, list[Said]] = field(default_factory=dict)  # agreement id -> statements citing it
     mentions: dict[str, Mentions] = field(default_factory=dict)  # source id -> what it mentions
+    about: dict[str, list[Said]] = field(default_factory=dict)  # actor id -> the statements `about` it, in order
     sources_of: dict[str, list[Source]] = field(
         default_factory=dict
     )  # "actor:x" / "agreement:x" / "demand:x" -> sources, newest first
@@ -113,33 +121,99 @@ def link(archive: Archive) -> Graph:
 
 
 def _link_statements(graph: Graph) -> None:
-    everything = [Said(st, src, graph.actors[st.speaker]) for src in graph.archive.sources for st in src.statements]
-    everything.sort(key=lambda s: s.key)
-    graph.timeline = everything
-    said_by: dict[str, list[Said]] = defaultdict(list)
+    """Every statement by source; every remark, counted once, by date, speaker, demand and agreement.
+
+    A remark is a statement with its repeats in its own source (`same_as`) and the statements of other
+    sources that quote the same passage for the same speaker; it is counted and listed once, as its
+    earliest report, with the stances and citations of all of them.
+    """
+    everything = _remarks(graph)
+    graph.every = everything
     in_source: dict[str, list[Said]] = defaultdict(list)
-    citations: dict[str, list[Said]] = defaultdict(list)
     for said in everything:
-        said_by[said.statement.speaker].append(said)
         in_source[said.source.id].append(said)
-        for agreement_id in said.statement.cites:
+    remarks = [s for s in everything if not s.statement.same_as and all(s.key < o.key for o in s.also)]
+    graph.timeline = remarks
+    said_by: dict[str, list[Said]] = defaultdict(list)
+    citations: dict[str, list[Said]] = defaultdict(list)
+    about: dict[str, list[Said]] = defaultdict(list)
+    for said in remarks:
+        said_by[said.statement.speaker].append(said)
+        for actor_id in remark_ids(said, "about"):
+            about[actor_id].append(said)
+        for agreement_id in remark_ids(said, "cites"):
             citations[agreement_id].append(said)
-    positions = _positions(everything)
+    positions = _positions(remarks)
     graph.said_by, graph.in_source, graph.positions, graph.citations = said_by, in_source, positions, citations
+    graph.about = about
     graph.on_demand = {d.id: _stance(d, positions.get(d.id, [])) for d in graph.archive.demands}
     for actor_id, items in said_by.items():
         graph.stances[actor_id] = _stances(graph, items)
-        counts = Counter(a for said in items for a in said.statement.cites)
+        counts = Counter(a for said in items for a in remark_ids(said, "cites"))
         graph.invoked[actor_id] = [(graph.agreements[a], n) for a, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
+def _remarks(graph: Graph) -> list[Said]:
+    """Every statement in date order, each with its repeats and its reports in other sources."""
+    plain = sorted(
+        (Said(st, src, graph.actors[st.speaker]) for src in graph.archive.sources for st in src.statements), key=lambda s: s.key
+    )
+    return _with_also(_with_repeats(plain))
+
+
+def _with_repeats(plain: list[Said]) -> list[Said]:
+    """Each statement with the statements of its source that are `same_as` it, in the order of the text."""
+    repeats: dict[tuple[str, str], list[Statement]] = defaultdict(list)
+    for said in sorted(plain, key=lambda s: s.statement.span.start):
+        if said.statement.same_as:
+            repeats[(said.source.id, said.statement.same_as)].append(said.statement)
+    return [dataclasses.replace(said, repeats=tuple(repeats.get((said.source.id, said.statement.id), ()))) for said in plain]
+
+
+def _with_also(said_list: list[Said]) -> list[Said]:
+    """Each remark with the remarks of other sources that report one of its passages (its own or a repeat's), by date."""
+    primaries = [said for said in said_list if not said.statement.same_as]
+    passages: dict[tuple[str, str], list[Said]] = defaultdict(list)  # each passage -> the remarks that report it
+    for said in primaries:
+        for key in _passages(said):
+            passages[key].append(said)
+    also: dict[tuple[str, str], tuple[Said, ...]] = {}
+    for said in primaries:
+        others = {(o.source.id, o.statement.id): o for key in _passages(said) for o in passages[key]}
+        found = sorted((o for o in others.values() if o.source.id != said.source.id), key=lambda o: o.key)
+        also[(said.source.id, said.statement.id)] = tuple(found)
+    return [dataclasses.replace(said, also=also.get((said.source.id, said.statement.id), ())) for said in said_list]
+
+
+def _passages(said: Said) -> set[tuple[str, str]]:
+    """The passages a remark is reported in: its statement's and its repeats'."""
+    return {_passage(st) for st in (said.statement, *said.repeats)}
+
+
+def _passage(statement: Statement) -> tuple[str, str]:
+    """What makes two statements one remark across sources: the speaker and the quote as matching compares it."""
+    return statement.speaker, normalise(statement.quote).text
+
+
+def remark_ids(said: Said, field_name: str, others: bool = True) -> tuple[str, ...]:
+    """The ids a remark's reports give in one field (makes, supports, rejects, cites), in order, each once.
+
+    Its reports are the statement and its repeats (`same_as`) and, with others, the same passage in
+    other sources with their repeats.
+    """
+    reports = [said.statement, *said.repeats]
+    if others:
+        reports += [st for other in said.also for st in (other.statement, *other.repeats)]
+    values: tuple[str, ...] = tuple(v for st in reports for v in getattr(st, field_name))
+    return tuple(dict.fromkeys(values))
+
+
 def _positions(said: Iterable[Said]) -> dict[str, list[Position]]:
-    """Demand id -> the positions the statements take on it, in the statements' order."""
+    """Demand id -> the positions the remarks take on it, in the remarks' order."""
     positions: dict[str, list[Position]] = defaultdict(list)
     for s in said:
-        st = s.statement
-        for role, ids in zip(ROLES, (st.makes, st.supports, st.rejects), strict=True):
-            for demand_id in ids:
+        for role, name in zip(ROLES, ("makes", "supports", "rejects"), strict=True):
+            for demand_id in remark_ids(s, name):
                 positions[demand_id].append(Position(s, role))
     return positions
 
@@ -214,7 +288,7 @@ def _link_demands(graph: Graph) -> None:
         for position in items:
             if position.role == "made":
                 demands_by[position.said.speaker.id].add(demand_id)
-            for agreement_id in position.said.statement.cites:
+            for agreement_id in remark_ids(position.said, "cites"):
                 agreement_demands[agreement_id].add(demand_id)
                 demand_agreements[demand_id].add(agreement_id)
 

@@ -21,6 +21,7 @@ import yaml
 from demarche.chars import BIDI, CONTROL, describe, hidden_in
 from demarche.problems import Problem
 from demarche.schema import KINDS, MAX_FILE_BYTES
+from demarche.urls import INTRODUCTION
 
 Position = tuple[int, int]
 KeyPath = tuple[str | int, ...]
@@ -135,7 +136,7 @@ def walk(sources_dir: Path, root: Path) -> Iterator[tuple[Path, str, str] | Prob
             yield Problem(
                 rel, 1, 1, "error", "symlink", "a link (symlink) is not allowed in sources/", "put the file itself here"
             )
-        elif not path.is_file() or (path.suffix != ".md" and any(part.startswith(".") for part in parts)):
+        elif not path.is_file() or _not_a_record(parts, path.suffix):
             continue
         elif kind and path.suffix == ".md":
             yield path, rel, kind
@@ -145,6 +146,11 @@ def walk(sources_dir: Path, root: Path) -> Iterator[tuple[Path, str, str] | Prob
             yield Problem(
                 rel, 1, 1, "warning", "not-read", "not read: records go in the folders of sources/", _folder_hint(parts)
             )
+
+
+def _not_a_record(parts: tuple[str, ...], suffix: str) -> bool:
+    """A hidden file, or the home page's introduction (sources/introduction.md, read by pipeline.read_introduction)."""
+    return parts == (INTRODUCTION,) or (suffix != ".md" and any(part.startswith(".") for part in parts))
 
 
 def _folder_hint(parts: tuple[str, ...]) -> str:

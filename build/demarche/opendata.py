@@ -14,7 +14,7 @@ import io
 import json
 from typing import Any
 
-from demarche.link import Graph
+from demarche.link import Graph, Said
 from demarche.plan import File, text_file
 from demarche.records import Actor, Agreement, Demand, Source, Statement
 from demarche.schema import ID_MAX, ID_PATTERN, KINDS, NESTED, Field
@@ -40,6 +40,9 @@ CSV_COLUMNS = (
     "publisher",
     "statement",
     "permalink",
+    "note",
+    "same_as",
+    "also_in",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 
@@ -91,7 +94,8 @@ def _record(site: SiteInfo, kind: str, record: Actor | Agreement | Demand) -> di
 
 def _source(graph: Graph, site: SiteInfo, source: Source) -> dict[str, Any]:
     fields = _fields(KINDS["source"].fields, source)
-    fields["statements"] = [_statement(site, source, st) for st in source.statements]
+    also = {said.statement.id: said.also for said in graph.in_source.get(source.id, [])}
+    fields["statements"] = [_statement(site, source, st, also.get(st.id, ())) for st in source.statements]
     found = graph.mentions[source.id]
     mentions = {
         "actors": [a.id for a in found.actors],
@@ -102,9 +106,32 @@ def _source(graph: Graph, site: SiteInfo, source: Source) -> dict[str, Any]:
     return {"id": source.id, "permalink": url, **fields, "mentions": mentions, "text": source.body}
 
 
-def _statement(site: SiteInfo, source: Source, statement: Statement) -> dict[str, Any]:
+def _statement(site: SiteInfo, source: Source, statement: Statement, also: tuple[Said, ...]) -> dict[str, Any]:
     fields = _fields(NESTED["statements"], statement)
-    return {**fields, "permalink": permalink(site, doc_path("source", source.id), statement.id)}
+    url = permalink(site, doc_path("source", source.id), statement.id)
+    return {**fields, "permalink": url, "also_in": [_other(site, other) for other in also]}
+
+
+def _other(site: SiteInfo, said: Said) -> dict[str, str]:
+    """Where another source carries the same passage for the same speaker."""
+    url = permalink(site, doc_path("source", said.source.id), said.statement.id)
+    return {"source": said.source.id, "statement": said.statement.id, "permalink": url}
+
+
+ALSO_IN = {
+    "type": "array",
+    "description": "The same passage, for the same speaker, in other sources (after the normalisation quotes are matched with).",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["source", "statement", "permalink"],
+        "properties": {
+            "source": {"$ref": "#/$defs/id"},
+            "statement": {"$ref": "#/$defs/id"},
+            "permalink": {"$ref": "#/$defs/permalink"},
+        },
+    },
+}
 
 
 # -- its JSON Schema -----------------------------------------------------------------------------
@@ -166,7 +193,9 @@ def _kind_schema(kind: str, extra: dict[str, Any]) -> dict[str, Any]:
 
 def json_schema(site: SiteInfo) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of archive.json."""
-    statement = _object(NESTED["statements"], {"permalink": {"$ref": "#/$defs/permalink"}}, FILLED_IN["statements"])
+    statement = _object(
+        NESTED["statements"], {"permalink": {"$ref": "#/$defs/permalink"}, "also_in": ALSO_IN}, FILLED_IN["statements"]
+    )
     text = {"type": "string", "description": KINDS["source"].body}
     mentions = _object((), {k: {"$ref": "#/$defs/ids"} for k in ("actors", "agreements", "demands")})
     mentions["description"] = "Every actor, agreement and demand the source names or its statements refer to, found by the build."
@@ -207,11 +236,15 @@ def csv_cell(value: str) -> str:
 
 
 def statements_csv(graph: Graph, site: SiteInfo) -> str:
-    """One statement a row, in date order, with a header row (columns: CSV_COLUMNS)."""
+    """One statement a row, in date order, with a header row (columns: CSV_COLUMNS).
+
+    Every statement has its row, a repeat (`same_as`) and each source's report of one passage too:
+    `same_as` and `also_in` (the other reports' permalinks) let a program count each remark once.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for said in graph.timeline:
+    for said in graph.every:
         st, source = said.statement, said.source
         row = {
             "date": st.date,
@@ -231,6 +264,9 @@ def statements_csv(graph: Graph, site: SiteInfo) -> str:
             "publisher": source.publisher or "",
             "statement": st.id,
             "permalink": permalink(site, doc_path("source", source.id), st.id),
+            "note": st.note or "",
+            "same_as": st.same_as or "",
+            "also_in": LIST_SEPARATOR.join(_other(site, other)["permalink"] for other in said.also),
         }
         writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
     return out.getvalue()

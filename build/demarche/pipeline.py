@@ -22,9 +22,12 @@ from typing import TYPE_CHECKING, Any
 from mkdocs.utils.yaml import yaml_load
 
 from demarche.cache import SourceCache
+from demarche.citefiles import citation_files
 from demarche.feeds import feed_files
+from demarche.head import with_head
 from demarche.index import index_site
 from demarche.index_pages import index_pages
+from demarche.introduction import check_introduction, read_introduction
 from demarche.link import Graph, link
 from demarche.load import load_archive
 from demarche.opendata import open_data_files
@@ -88,23 +91,31 @@ class Project:
         url = str(config.get("site_url") or "")
         if url and not url.endswith("/"):
             url += "/"
-        return SiteInfo(name=str(config.get("site_name") or "Demarche"), url=url)
+        extra: dict[str, Any] = config["extra"] if isinstance(config.get("extra"), dict) else {}
+        return SiteInfo(
+            name=str(config.get("site_name") or "Demarche"),
+            url=url,
+            edit_base=str(extra.get("edit_base") or ""),
+            introduction=read_introduction(self.sources),
+        )
 
 
 def check(project: Project, incremental: bool = False) -> tuple[Archive, list[Problem]]:
-    """Load and validate: every problem of every file, sorted.
+    """Load and validate: every problem of every file (and of the home page's introduction), sorted.
 
     incremental (under the build lock): files unchanged since the last such run are not read again,
     nor their statements built again (cache.SourceCache).
     """
+    introduction = check_introduction(read_introduction(project.sources))
     if not incremental:
         raws, problems = load_archive(project.sources, project.root)
         archive, found = validate(raws)
-        return archive, sorted(problems + found)
+        return archive, sorted(problems + found + introduction)
     sources = SourceCache(project.sources, project.root, project.state)
     raws, problems = sources.load()
     archive, found = validate(raws, sources)
     sources.save()
+    found += introduction
     return archive, sorted(problems + found)
 
 
@@ -128,8 +139,9 @@ def generate_pages(project: Project, incremental: bool = False) -> tuple[Graph, 
 
 def plan_site(graph: Graph, site: SiteInfo) -> tuple[list[Page], list[File]]:
     """Every output of the site: the pages to render and the other files, refused if two would stand in one place."""
-    pages = [*record_pages(graph, site), *index_pages(graph, site)]
+    pages = with_head([*record_pages(graph, site), *index_pages(graph, site)], graph, site)
     files = [field_reference_file(), *redirect_files(graph, site), *feed_files(graph, site), *open_data_files(graph, site)]
+    files += citation_files(graph, site)
     check_outputs(pages, files)
     return pages, files
 

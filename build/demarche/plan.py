@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from demarche.link import Position, Said
+from demarche.link import Graph, Position, Said
 from demarche.records import Actor, Agreement, Demand, Source
 from demarche.text import parse_date
 from demarche.urls import continuation_doc, doc_path, published_file, published_url, relative, site_url
@@ -35,12 +35,16 @@ class Context:
     """What one page shows; each page kind's context is a frozen dataclass deriving from this one."""
 
 
+Meta = tuple[tuple[str, "str | tuple[tuple[str, str], ...]"], ...]  # front-matter keys for the theme, and their values
+
+
 @dataclass(frozen=True)
 class Page:
     doc: str  # where it is written in docs/
     url: str  # where it is published, relative to the site root
     template: str
     context: Context
+    meta: Meta = ()  # what the render stage adds to the page's front matter for the theme (head.py)
 
     @property
     def updated(self) -> str | None:
@@ -165,19 +169,23 @@ class Counted:
 class SaidItem:
     date: str
     speaker: Link
+    occasion: str | None
     quote: str
     reported: bool
     source: Link  # to the statement on its source's page
+    also: tuple[Link, ...] = ()  # to the same passage in other sources
 
 
 @dataclass(frozen=True)
 class PositionItem:
     date: str
     speaker: Link
+    occasion: str | None
     role: str  # made | supported | rejected
     quote: str
     reported: bool
     source: Link
+    also: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,17 +197,58 @@ class SourceItem:
 
 def said_item(links: Links, said: Said) -> SaidItem:
     st = said.statement
-    return SaidItem(st.date, links.actor(said.speaker), st.quote, st.reported, links.said(said, f"in {said.source.title}"))
+    source = links.said(said, f"in {said.source.title}")
+    return SaidItem(st.date, links.actor(said.speaker), st.occasion, st.quote, st.reported, source, also_links(links, said))
 
 
 def position_item(links: Links, position: Position) -> PositionItem:
     said, st = position.said, position.said.statement
     source = links.said(said, f"in {said.source.title}")
-    return PositionItem(st.date, links.actor(said.speaker), position.role, st.quote, st.reported, source)
+    return PositionItem(
+        st.date, links.actor(said.speaker), st.occasion, position.role, st.quote, st.reported, source, also_links(links, said)
+    )
+
+
+def also_links(links: Links, said: Said) -> tuple[Link, ...]:
+    """Links to the same passage, for the same speaker, in the other sources that carry it."""
+    return tuple(links.said(other, other.source.title) for other in said.also)
 
 
 def source_item(links: Links, source: Source) -> SourceItem:
     return SourceItem(source.date, links.source(source), source.publisher)
+
+
+# -- counts and dates ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the archive holds on a record, counted as a reader counts: statements, who spoke, in how many sources, when."""
+
+    statements: int
+    speakers: int
+    sources: int
+    first: str | None  # the date of the first statement
+    last: str | None
+
+
+def tally(said: list[Said]) -> Tally:
+    """The counts of some statements: each statement once, however many passages or roles an editor gave it."""
+    unique = list({(s.source.id, s.statement.id): s for s in said}.values())
+    dates = sorted((s.statement.date for s in unique), key=parse_date)
+    return Tally(
+        len(unique),
+        len({s.speaker.id for s in unique}),
+        len({s.source.id for s in unique}),
+        dates[0] if dates else None,
+        dates[-1] if dates else None,
+    )
+
+
+def as_of(graph: Graph, kind: str, record_id: str, said: list[Said]) -> str | None:
+    """The date of the latest source in the archive that bears on a record: one that mentions it or holds a statement on it."""
+    dates = [s.date for s in graph.sources_of.get(f"{kind}:{record_id}", [])] + [s.source.date for s in said]
+    return max(dates, key=parse_date) if dates else None
 
 
 # -- long lists ------------------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from demarche import cite, svg
-from demarche.link import Graph, Position, Said
+from demarche.link import Graph, Position, Said, remark_ids
 from demarche.plan import (
     PAGE_SIZE,
     Context,
@@ -17,12 +18,16 @@ from demarche.plan import (
     PositionItem,
     SaidItem,
     SourceItem,
+    Tally,
+    also_links,
+    as_of,
     continued,
     page,
     paginate,
     position_item,
     said_item,
     source_item,
+    tally,
 )
 from demarche.records import Actor, Agreement, Demand, Source
 from demarche.text import QuoteMark, body_markdown, human_date
@@ -49,10 +54,20 @@ ROLE_LABELS = (("made", "Makes"), ("supported", "Supports"), ("rejected", "Rejec
 
 
 @dataclass(frozen=True)
+class RepeatView:
+    """Another place in the text where the source reports the same remark (a statement `same_as` this one)."""
+
+    quote: str
+    reported: bool
+    in_text: Link | None  # to its marked passage, when it is marked
+    note: str | None
+
+
+@dataclass(frozen=True)
 class StatementView:
     id: str
     number: int  # in the order of the text
-    former_anchors: tuple[str, ...]  # anchors it had under its speaker's former ids
+    former_anchors: tuple[str, ...]  # anchors that land here: its own under its speaker's former ids, its repeats'
     speaker: Link
     date: str
     occasion: str | None
@@ -64,6 +79,9 @@ class StatementView:
     in_text: Link | None  # to its marked passage in the text, when it is marked
     permalink: Link  # to its anchor on the source's page
     citation: str
+    note: str | None = None  # the editor's note
+    repeats: tuple[RepeatView, ...] = ()  # the same remark elsewhere in the text
+    also: tuple[Link, ...] = ()  # the same passage in other sources
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,7 @@ class SourcePage(Context):
     place: str | None
     language: str
     original_language: str | None
+    translator: Link | None  # to its actor, or a label without a link ('not named') for `unknown`
     url: str | None
     archive_url: str | None
     summary: str | None
@@ -90,6 +109,7 @@ class SourcePage(Context):
     text: str  # the body as Markdown, quoted passages marked
     citation: str
     bibtex: str
+    downloads: tuple[Link, ...]  # its citation files: BibTeX and RIS
 
 
 @dataclass(frozen=True)
@@ -117,35 +137,45 @@ def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
     be marked, in a short list under the statements.
     """
     doc = doc_path("source", source.id)
-    in_order = sorted(graph.in_source.get(source.id, []), key=lambda s: s.statement.span.start)
+    every = sorted(graph.in_source.get(source.id, []), key=lambda s: s.statement.span.start)
+    in_order = [said for said in every if not said.statement.same_as]  # a repeat is shown in its remark's entry
     numbers = {said.statement.id: n for n, said in enumerate(in_order, 1)}
+    entry_of = {said.statement.id: said.statement.same_as or said.statement.id for said in every}
     size = STATEMENTS_PAGE_SIZE
     count = max(1, -(-len(in_order) // size))
     docs = [doc, *(continuation_doc(doc, n, "statements") for n in range(2, count + 1))]
-    entry = {said.statement.id: docs[i // size] for i, said in enumerate(in_order)}
+    listed = {said.statement.id: docs[i // size] for i, said in enumerate(in_order)}
+    entry = {sid: listed[of] for sid, of in entry_of.items()}
     former = graph.former_anchors.get(source.id, {})
     further = {sid: (sid, *former.get(sid, ())) for sid, at in entry.items() if at != doc}  # anchors kept on this page
-    marks = [
-        QuoteMark(
-            said.statement.span,
-            said.statement.id,
-            str(numbers[said.statement.id]),
-            f"{relative(doc, entry[said.statement.id]) if said.statement.id in further else ''}#{said.statement.id}",
-            further.get(said.statement.id, ()),
+    marks = []
+    for said in every:  # a repeat's passage takes its remark's number and links to its remark's entry
+        st = said.statement
+        to_entry = f"{relative(doc, entry[st.id]) if st.id in further else ''}#{entry_of[st.id]}"
+        marks.append(
+            QuoteMark(
+                st.span,
+                st.id,
+                str(numbers[entry_of[st.id]]),
+                to_entry,
+                further.get(st.id, ()),
+                said.speaker.name,
+                st.reported,
+                st.date,
+            )
         )
-        for said in in_order
-    ]
     text, marked = body_markdown(source.body, marks)
     citation = cite.source_citation(source, graph, site)
 
     def view(links: Links, said: Said) -> StatementView:
         sid = said.statement.id
-        return _statement_view(graph, links, doc, said, numbers[sid], former.get(sid, ()), sid in marked, citation)
+        kept = (*former.get(sid, ()), *(a for r in said.repeats for a in (r.id, *former.get(r.id, ()))))
+        return _statement_view(graph, links, doc, said, numbers[sid], kept, marked, citation)
 
     pagers = paginate(in_order, doc, "statements", view, size)
     unmarked = tuple(
-        FurtherView(further[sid], Links(doc).to(entry[sid], f"{numbers[sid]}. {said.speaker.name}", sid))
-        for said in in_order
+        FurtherView(further[sid], Links(doc).to(entry[sid], f"{numbers[entry_of[sid]]}. {said.speaker.name}", entry_of[sid]))
+        for said in every
         if (sid := said.statement.id) in further and sid not in marked
     )
     mentions = graph.mentions[source.id]
@@ -160,6 +190,7 @@ def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
         place=source.place,
         language=source.language,
         original_language=source.original_language,
+        translator=_translator(graph, Links(doc), source.translator),
         url=source.url,
         archive_url=source.archive_url,
         summary=source.summary,
@@ -172,6 +203,7 @@ def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
         text=text,
         citation=citation.text,
         bibtex=citation.bibtex,
+        downloads=cite.downloads(Links(doc), source),
     )
     further_pages = [
         page(
@@ -182,6 +214,13 @@ def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
     return [page(doc, "source.md.j2", context), *further_pages]
 
 
+def _translator(graph: Graph, links: Links, translator: str | None) -> Link | None:
+    if translator is None:
+        return None
+    actor = graph.actors.get(translator)
+    return links.actor(actor) if actor else Link("not named in the text", "")
+
+
 def _statement_view(
     graph: Graph,
     links: Links,
@@ -189,11 +228,12 @@ def _statement_view(
     said: Said,
     number: int,
     former: tuple[str, ...],
-    marked: bool,
+    marked: set[str],
     citation: cite.Citation,
 ) -> StatementView:
     st = said.statement
-    by_role = {"made": st.makes, "supported": st.supports, "rejected": st.rejects}
+    own = functools.partial(remark_ids, said, others=False)  # with its repeats' stances: they are one remark
+    by_role = {"made": own("makes"), "supported": own("supports"), "rejected": own("rejects")}
     positions = tuple(
         (label, links.demands(graph.demands[d] for d in by_role[role])) for role, label in ROLE_LABELS if by_role[role]
     )
@@ -207,11 +247,17 @@ def _statement_view(
         reported=st.reported,
         quote=st.quote,
         positions=positions,
-        cites=links.agreements(graph.agreements[a] for a in st.cites),
-        about=links.actors(graph.actors[a] for a in st.about),
-        in_text=links.to(source_doc, "In the text ↓", f"q-{st.id}") if marked else None,
+        cites=links.agreements(graph.agreements[a] for a in own("cites")),
+        about=links.actors(graph.actors[a] for a in own("about")),
+        in_text=links.to(source_doc, "In the text", f"q-{st.id}") if st.id in marked else None,
         permalink=links.to(source_doc, "Permalink", st.id),
         citation=citation.statements[st.id],
+        note=st.note,
+        repeats=tuple(
+            RepeatView(r.quote, r.reported, links.to(source_doc, "In the text", f"q-{r.id}") if r.id in marked else None, r.note)
+            for r in said.repeats
+        ),
+        also=also_links(links, said),
     )
 
 
@@ -263,6 +309,7 @@ class ActorPage(Context):
     demands_of: tuple[DemandWith, ...]  # with those who make them
     stances: tuple[StanceRow, ...]
     statements: Paged[SaidItem]
+    about: Paged[SaidItem]  # statements by others `about` it
     invoked: tuple[Counted, ...]  # agreements, with the number of its statements that invoke each
     sources: Paged[SourceItem]
     appears_with: tuple[Counted, ...]  # actors, with the number of sources that mention both
@@ -275,6 +322,9 @@ def _actor_pages(graph: Graph, site: SiteInfo, actor: Actor) -> list[Page]:
     links = Links(doc)
     said = graph.said_by.get(actor.id, [])
     statements, more = continued(said, doc, "statements", said_item, "said", f"Statements by {actor.name}")
+    about, more_about = continued(
+        graph.about.get(actor.id, []), doc, "about", said_item, "said", f"Statements about {actor.name}"
+    )
     sources, further = _sources_mentioning(graph, "actor", actor.id, actor.name)
     feed = actor_feed_doc(actor.id)
     context = ActorPage(
@@ -304,13 +354,14 @@ def _actor_pages(graph: Graph, site: SiteInfo, actor: Actor) -> list[Page]:
             for s in graph.stances.get(actor.id, {}).values()
         ),
         statements=statements,
+        about=about,
         invoked=tuple(Counted(links.agreement(a), n) for a, n in graph.invoked.get(actor.id, [])),
         sources=sources,
         appears_with=tuple(Counted(links.actor(a), n) for a, n in graph.appears_with.get(actor.id, [])),
         search_href=search_link(doc, speaker=actor.name),
         permalink=permalink(site, doc),
     )
-    return [page(doc, "actor.md.j2", context), *more, *further]
+    return [page(doc, "actor.md.j2", context), *more, *more_about, *further]
 
 
 def _sources_mentioning(graph: Graph, kind: str, record_id: str, name: str) -> tuple[Paged[SourceItem], list[Page]]:
@@ -335,6 +386,7 @@ class AgreementPage(Context):
     date: str | None
     parties: tuple[Link, ...]
     status: str | None
+    status_as_of: str | None  # the latest source that bears on it
     url: str | None
     aliases: tuple[str, ...]
     prose: str
@@ -359,6 +411,7 @@ def _agreement_pages(graph: Graph, site: SiteInfo, agreement: Agreement) -> list
         date=agreement.date,
         parties=links.actors(graph.actors[p] for p in agreement.parties),
         status=agreement.status,
+        status_as_of=as_of(graph, "agreement", agreement.id, cited),
         url=agreement.url,
         aliases=agreement.aliases,
         prose=body_markdown(agreement.body)[0],
@@ -382,9 +435,11 @@ class DemandPage(Context):
     by: tuple[Link, ...]
     of: tuple[Link, ...]
     status: str | None
-    made: int  # statements that made or repeated it
-    supported: int
-    rejected: int
+    status_as_of: str | None  # the latest source that bears on it
+    tally: Tally
+    made_by: int  # speakers who made or repeated it
+    supported_by: int
+    rejected_by: int
     prose: str
     picture: str
     positions: Paged[PositionItem]
@@ -400,6 +455,7 @@ def _demand_pages(graph: Graph, site: SiteInfo, demand: Demand) -> list[Page]:
     taken: list[Position] = graph.positions.get(demand.id, [])
     positions, more = continued(taken, doc, "statements", position_item, "position", f"Statements on {demand.title}")
     stance = graph.on_demand[demand.id]
+    said = [p.said for p in taken]
     context = DemandPage(
         title=demand.title,
         description=demand.body[:DESCRIPTION],
@@ -407,9 +463,11 @@ def _demand_pages(graph: Graph, site: SiteInfo, demand: Demand) -> list[Page]:
         by=links.actors(graph.actors[a] for a in demand.by),
         of=links.actors(graph.actors[a] for a in demand.of),
         status=demand.status,
-        made=len(stance.made),
-        supported=len(stance.supported),
-        rejected=len(stance.rejected),
+        status_as_of=as_of(graph, "demand", demand.id, said),
+        tally=tally(said),
+        made_by=len({s.speaker.id for s in stance.made}),
+        supported_by=len({s.speaker.id for s in stance.supported}),
+        rejected_by=len({s.speaker.id for s in stance.rejected}),
         prose=body_markdown(demand.body)[0],
         picture=svg.neighbourhood(doc, demand.title, svg.demand_groups(graph, demand)),
         positions=positions,

@@ -86,6 +86,8 @@ class Statement:
     supports: tuple[str, ...] = ()
     rejects: tuple[str, ...] = ()
     cites: tuple[str, ...] = ()
+    note: str | None = None
+    same_as: str | None = None  # the statement of the same source whose remark this one repeats
     line: int = 0  # the line of its quote in the source file
 
 
@@ -102,6 +104,7 @@ class Source:
     place: str | None = None
     language: str = "en"
     original_language: str | None = None
+    translator: str | None = None  # an actor id, or "unknown"
     url: str | None = None
     archive_url: str | None = None
     summary: str | None = None

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from demarche.plan import Context, Link, Page
-from demarche.text import attr, human_date, md
+from demarche.text import attr, human_date, md, quoted
 
 _md_label = functools.lru_cache(maxsize=1 << 16)(md)  # the same names and titles are linked thousands of times
 
@@ -49,6 +49,7 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     env.filters.update(
         md=md,
+        quoted=quoted,
         attr=attr,
         date=human_date,
         json=lambda v: json.dumps(v, ensure_ascii=False),
@@ -66,7 +67,7 @@ def render_pages(pages: Iterable[Page], templates: Path) -> dict[str, str]:
 
 
 def render_page(env: jinja2.Environment, page: Page) -> str:
-    return _dated(env.get_template(page.template).render(_variables(page.context)), page.updated)
+    return _with_meta(_dated(env.get_template(page.template).render(_variables(page.context)), page.updated), page)
 
 
 def _dated(text: str, updated: str | None) -> str:
@@ -74,6 +75,14 @@ def _dated(text: str, updated: str | None) -> str:
     if updated is None or not text.startswith("---\n"):
         return text
     return f"---\nupdated: {json.dumps(updated)}\n{text[4:]}"
+
+
+def _with_meta(text: str, page: Page) -> str:
+    """The page with what its plan adds to its front matter for the theme (head.py), each value as JSON (which YAML reads)."""
+    if not page.meta or not text.startswith("---\n"):
+        return text
+    added = "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n" for key, value in page.meta)
+    return f"---\n{added}{text[4:]}"
 
 
 def _variables(context: Context) -> dict[str, Any]:

@@ -50,6 +50,7 @@ class Field:
     example: str = ""
     lines: bool = False  # True when it may hold line breaks; every other field is one line of visible text
     attr: str = ""  # its attribute in the record class when the key cannot be one (`from`); default: the key
+    words: tuple[str, ...] = ()  # words an id field also takes, standing for no record (`translator: unknown`)
 
     def __post_init__(self) -> None:
         if not self.attr:
@@ -87,6 +88,21 @@ STATEMENT_FIELDS = (
         "A stable anchor; derived from the speaker and the quote when absent.",
         example="lavrov-osce-depressing-state",
     ),
+    Field(
+        "note",
+        "text",
+        "An editorial note: what the text does not say (where an occasion or a date is known from, why the passage is "
+        "attributed as it is, what a marker in the text means). Shown under the statement and in its citation.",
+        example="Said at the plenary.",
+        lines=True,
+    ),
+    Field(
+        "same_as",
+        "slug",
+        "The id of another statement of this source that reports the same remark (a lead that repeats the body): "
+        "the remark is shown and counted once, with the stances and citations of both.",
+        example="lavrov-osce-nightmarish-scenario",
+    ),
 )
 
 SOURCE_FIELDS = (
@@ -98,6 +114,14 @@ SOURCE_FIELDS = (
     Field("place", "text", "Where it was written or said.", example="Stockholm"),
     Field("language", "language", "The language of this text; default en.", example="en"),
     Field("original_language", "language", "Set when this text is a translation: the original's language.", example="ru"),
+    Field(
+        "translator",
+        "id",
+        "Who translated it: an actor id, or the word unknown when the translation names no translator.",
+        ref="actor",
+        example="unknown",
+        words=("unknown",),
+    ),
     Field("url", "url", "Where it was published (http or https)."),
     Field("archive_url", "url", "A snapshot of it in a web archive."),
     Field("summary", "text", "One neutral sentence.", lines=True),

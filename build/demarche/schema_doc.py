@@ -85,8 +85,9 @@ def _table(fields: tuple[Field, ...]) -> str:
 def _value(spec: Field) -> str:
     if spec.choices:
         return "one of: " + ", ".join(f"`{choice}`" for choice in spec.choices)
-    if spec.type == "id":
-        return f"{'an' if spec.ref[0] in 'aeiou' else 'a'} {spec.ref} id"
+    if spec.type == "id" and spec.ref:
+        words = "".join(f" or `{word}`" for word in spec.words)
+        return f"{'an' if spec.ref[0] in 'aeiou' else 'a'} {spec.ref} id{words}"
     if spec.type == "ids":
         return f"a list of {spec.ref} ids"
     if spec.type in NESTED:

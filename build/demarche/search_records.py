@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from demarche.link import Graph, Said
+from demarche.link import Graph, Said, remark_ids
 from demarche.text import human_date
 from demarche.urls import doc_path, site_url
 
@@ -31,14 +31,15 @@ class SearchRecord:
 
 
 def statement_records(graph: Graph) -> list[SearchRecord]:
-    """One record per statement, in timeline order."""
-    return [statement_record(graph, said) for said in graph.timeline]
+    """One record per statement, in date order: a remark repeated in its source (`same_as`) is one record, with
+    the stances of both passages; the same passage in another source is a record of that source."""
+    return [statement_record(graph, said) for said in graph.every if not said.statement.same_as]
 
 
 def statement_record(graph: Graph, said: Said) -> SearchRecord:
     st, source = said.statement, said.source
-    demands = [graph.demands[d].title for field, _ in STANCES for d in getattr(st, field)]
-    stances = [role for field, role in STANCES if getattr(st, field)]
+    demands = [graph.demands[d].title for field, _ in STANCES for d in remark_ids(said, field, others=False)]
+    stances = [role for field, role in STANCES if remark_ids(said, field, others=False)]
     values = {
         "speaker": (said.speaker.name,),
         "demand": tuple(dict.fromkeys(demands)),

@@ -21,13 +21,15 @@ from demarche.records import Actor, Agreement, Demand
 from demarche.text import MONTHS, human_date, parse_date
 from demarche.urls import doc_path, href
 
-WIDTH = 400  # the viewBox width: pictures scale to the page, so text stays about 10px on a 375px phone
+WIDTH = 400  # the viewBox width: pictures scale to the page, about 0.85 on a 390px phone
+FONT = 14  # the viewBox font size: about 12px on a 390px phone (headings, 13, about 11px; demarche.css)
+LINE = 16  # the height of a line of text
 TIMELINE_ROWS = 12  # actors in the timeline picture
 TIMELINE_BINS = 32  # columns at most: statements are grouped by day, week, month or years to fit
 GROUP_NODES = 5  # nodes of one kind around a record before "+ N more"
 TABLE_ACTORS = 6  # actor columns of the positions table before "More"
 QUOTE_IN_TITLE = 90  # characters of a quote in a tooltip
-CHAR_WIDTH = 6.5  # about the width of a character at font size 12, for spacing labels
+CHAR_WIDTH = 7.6  # about the width of a character at font size 14, for spacing labels
 _PIECE = re.compile(r"[^\s-]*-+|[^\s-]+")  # a word, or the part of one up to a hyphen: Intermediate- Range
 
 
@@ -45,32 +47,30 @@ def shorten(text: str, limit: int) -> str:
     return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
 
 
-def wrap(text: str, width: int, lines: int) -> list[str]:
-    """Word wrap into at most `lines` lines of about `width` characters, breaking after hyphens too.
-
-    A line that cannot fit (a long word, or the last line when text is left over) ends in "…".
-    """
-    matches = list(_PIECE.finditer(text))
-    pieces = [m.group() for m in matches]
-    glue = [" " if m.start() and text[m.start() - 1].isspace() else "" for m in matches]
-    out: list[str] = []
-    i = 0
-    while i < len(pieces) and len(out) < lines:
-        line = pieces[i]
-        i += 1
-        while i < len(pieces) and len(line) + len(glue[i]) + len(pieces[i]) <= width:
-            line += glue[i] + pieces[i]
-            i += 1
-        out.append(line)
-    if i < len(pieces):
-        out[-1] += "".join(glue[j] + pieces[j] for j in range(i, len(pieces)))
-    return [shorten(line, width) for line in out]
+def wrap_whole(text: str, width: int) -> list[str]:
+    """Word wrap into lines of about `width` characters that keep all of the text, breaking after hyphens too:
+    a word too long for a line is split with a hyphen, so a label wraps instead of being cut."""
+    flat = " ".join(text.split())
+    pieces: list[tuple[str, str]] = []  # (what joins it to the piece before: " " or "", the piece)
+    for m in _PIECE.finditer(flat):
+        glue, word = " " if m.start() and flat[m.start() - 1] == " " else "", m.group()
+        while len(word) > width:
+            pieces.append((glue, word[: width - 1] + "-"))
+            glue, word = "", word[width - 1 :]
+        pieces.append((glue, word))
+    lines: list[str] = []
+    for glue, piece in pieces:
+        if lines and len(lines[-1]) + len(glue) + len(piece) <= width:
+            lines[-1] += glue + piece
+        else:
+            lines.append(piece)
+    return lines
 
 
 def _figure(label: str, svg_body: str, height: float, caption: str) -> str:
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:g}" width="100%" '
-        f'fill="currentColor" font-size="12">\n'
+        f'fill="currentColor" font-size="{FONT}">\n'
         f"<title>{esc(label)}</title>\n{svg_body}</svg>"
     )
     return f'<div class="dm-picture" markdown="0" data-pagefind-ignore>\n{svg}\n<p class="dm-caption">{esc(caption)}</p>\n</div>'
@@ -157,11 +157,16 @@ class Scale:
         return self.left + (k + 0.5) * self.step
 
 
-ROW_H, TOP = 38, 4  # a timeline row: its label, then its line of marks
+TOP, MARKS_H = 4, 22  # above the first row; a row's line of marks, under its label
+LABEL_CHARS = 48  # characters on one line of a row's label at font size 14
+SMALLEST, LARGEST = 3.5, 7.5  # the radius of a mark for one statement, and for the most statements in one mark
 
 
 def timeline(graph: Graph, page: str) -> str:
-    """Statements over time: one row per leading actor, one mark per statement (or per bin when dense)."""
+    """Statements over time: one row per leading actor, one mark per statement (or per bin when dense).
+
+    Marks share one scale across the rows, which a legend shows when a mark may stand for several statements.
+    """
     if not graph.timeline:
         return ""
     counts = Counter({actor_id: len(said) for actor_id, said in graph.said_by.items()})
@@ -173,30 +178,56 @@ def timeline(graph: Graph, page: str) -> str:
     for said, d in zip(graph.timeline, dates, strict=True):
         if said.speaker.id in bins:
             bins[said.speaker.id].setdefault(unit.key(d) - scale.first, []).append(said)
+    biggest = max(len(items) for row in bins.values() for items in row.values())
     body: list[str] = []
-    for r, actor_id in enumerate(rows):
-        body += _timeline_row(page, graph.actors[actor_id], counts[actor_id], bins[actor_id], scale, TOP + r * ROW_H)
-    axis_y = TOP + len(rows) * ROW_H + 6
+    y = float(TOP)
+    for actor_id in rows:
+        drawn, y = _timeline_row(page, graph.actors[actor_id], counts[actor_id], bins[actor_id], scale, y, biggest)
+        body += drawn
+    axis_y = y + 6
     body += _timeline_axis(scale, axis_y)
+    legend, height = _timeline_legend(biggest, axis_y + 52)
+    body += legend
     caption = _timeline_caption(len(graph.timeline), len(rows), len(counts), unit.name, graph.timeline)
-    return _figure("Statements over time, by actor", "\n".join(body) + "\n", axis_y + 24, caption)
+    return _figure("Statements over time, by actor", "\n".join(body) + "\n", height, caption)
 
 
-def _timeline_row(page: str, actor: Actor, count: int, bins: dict[int, list[Said]], scale: Scale, y: float) -> list[str]:
-    """An actor's name (a link to its page) over a line with a mark for each bin it spoke in (a link to the first statement)."""
-    label = f"{actor.name} · {count} statement{'s' if count != 1 else ''}"
+def mark_radius(n: int, biggest: int) -> float:
+    """The radius of a mark for n statements, on the one scale of the picture, whose largest mark holds `biggest`."""
+    return SMALLEST + (LARGEST - SMALLEST) * math.sqrt((n - 1) / max(1, biggest - 1))
+
+
+def _timeline_row(
+    page: str, actor: Actor, count: int, bins: dict[int, list[Said]], scale: Scale, y: float, biggest: int
+) -> tuple[list[str], float]:
+    """An actor's name (a link to its page, wrapped) over a line with a mark for each bin it spoke in (a link to the first
+    statement); and where the next row begins."""
+    lines = wrap_whole(f"{actor.name} · {count} statement{'s' if count != 1 else ''}", LABEL_CHARS)
+    label = "".join(_text(scale.left, y + 14 + LINE * i, line, "dm-label") for i, line in enumerate(lines))
+    line_y = y + LINE * len(lines) + MARKS_H / 2 + 2
     out = [
-        _link(href(page, doc_path("actor", actor.id)), actor.name, _text(scale.left, y + 13, label, "dm-label")),
-        f'<line x1="{scale.left:g}" x2="{scale.left + scale.plot:g}" y1="{y + 27:g}" y2="{y + 27:g}" class="dm-grid"/>',
+        _link(href(page, doc_path("actor", actor.id)), actor.name, label),
+        f'<line x1="{scale.left:g}" x2="{scale.left + scale.plot:g}" y1="{line_y:g}" y2="{line_y:g}" class="dm-grid"/>',
     ]
-    biggest = max(len(v) for v in bins.values())
     for k, items in sorted(bins.items()):
-        radius = 3.5 + 2.5 * math.sqrt((len(items) - 1) / max(1, biggest - 1))
-        mark = f'<circle cx="{scale.x(k):.1f}" cy="{y + 27:g}" r="{radius:.1f}" class="dm-mark"/>'
+        mark = f'<circle cx="{scale.x(k):.1f}" cy="{line_y:g}" r="{mark_radius(len(items), biggest):.1f}" class="dm-mark"/>'
         out.append(
             _link(_said_href(page, items[0]), _mark_title(items, scale.unit.label(scale.first + k), scale.unit.name), mark)
         )
-    return out
+    return out, y + LINE * len(lines) + MARKS_H + 4
+
+
+def _timeline_legend(biggest: int, y: float) -> tuple[list[str], float]:
+    """The scale of the marks: the mark of one statement and, when there is one, the largest; and the picture's height."""
+    sizes = [1] if biggest == 1 else [1, biggest]
+    out, x = [], 8.0
+    for n in sizes:
+        r = mark_radius(n, biggest)
+        out.append(f'<circle cx="{x + r:.1f}" cy="{y:g}" r="{r:.1f}" class="dm-mark"/>')
+        label = f"{n} statement{'s' if n != 1 else ''}" if biggest > 1 else "one statement"
+        out.append(_text(x + 2 * r + 5, y + 5, label, "dm-muted"))
+        x += 2 * r + 5 + len(label) * CHAR_WIDTH + 16
+    return [_text(8, y - 14, "MARK SIZE", "dm-muted dm-heading"), *out], y + LARGEST + 8
 
 
 def _timeline_axis(scale: Scale, y: float) -> list[str]:
@@ -249,6 +280,9 @@ class Node:
     tooltip: str
 
 
+FACTS = "facts"  # the id of a record page's table of facts (its by, of, parties)
+
+
 @dataclass(frozen=True)
 class Group:
     """Records of one relation to the page's record, drawn on one side with one style of edge."""
@@ -257,6 +291,7 @@ class Group:
     nodes: tuple[Node, ...]
     side: str  # left | right
     edge: str  # the edge's class suffix: made | supported | rejected | addressed | cites | party | related
+    more: str  # the anchor, on the same page, of the list that holds every node (its heading's id)
 
 
 def _actor_nodes(actors: Iterable[Actor]) -> tuple[Node, ...]:
@@ -279,14 +314,15 @@ def actor_groups(graph: Graph, actor: Actor) -> list[Group]:
     """What an actor demands, backs and refuses; what is demanded of it; which agreements it invokes."""
     stances = list(graph.stances.get(actor.id, {}).values())
     made = _unique([d.id for d in graph.demands_by.get(actor.id, [])] + [s.demand.id for s in stances if s.made])
+    supports = _demand_nodes(s.demand for s in stances if s.supported and s.demand.id not in made)
     return [
-        Group("Makes", _demand_nodes(graph.demands[d] for d in made), "left", "made"),
+        Group("Makes", _demand_nodes(graph.demands[d] for d in made), "left", "made", "demands-made"),
+        Group("Supports", supports, "left", "supported", "positions-on-demands"),
+        Group("Rejects", _demand_nodes(s.demand for s in stances if s.rejected), "left", "rejected", "positions-on-demands"),
         Group(
-            "Supports", _demand_nodes(s.demand for s in stances if s.supported and s.demand.id not in made), "left", "supported"
+            "Demanded of it", _demand_nodes(graph.demands_of.get(actor.id, [])), "right", "addressed", "demands-addressed-to-it"
         ),
-        Group("Rejects", _demand_nodes(s.demand for s in stances if s.rejected), "left", "rejected"),
-        Group("Demanded of it", _demand_nodes(graph.demands_of.get(actor.id, [])), "right", "addressed"),
-        Group("Invokes", _agreement_nodes(a for a, _ in graph.invoked.get(actor.id, [])), "right", "cites"),
+        Group("Invokes", _agreement_nodes(a for a, _ in graph.invoked.get(actor.id, [])), "right", "cites", "agreements-invoked"),
     ]
 
 
@@ -298,13 +334,15 @@ def demand_groups(graph: Graph, demand: Demand) -> list[Group]:
         return _unique(said.speaker.id for said in stance.said(role))
 
     by = _unique([*demand.by, *speakers("made")])
+    supported = _actor_nodes(graph.actors[a] for a in speakers("supported") if a not in by)
+    listed = "every-statement-on-it-in-date-order"
     return [
-        Group("By", _actor_nodes(graph.actors[a] for a in by), "left", "made"),
-        Group("Supported by", _actor_nodes(graph.actors[a] for a in speakers("supported") if a not in by), "left", "supported"),
-        Group("Rejected by", _actor_nodes(graph.actors[a] for a in speakers("rejected")), "left", "rejected"),
-        Group("Of", _actor_nodes(graph.actors[a] for a in demand.of), "right", "addressed"),
-        Group("Agreements", _agreement_nodes(graph.demand_agreements.get(demand.id, [])), "right", "cites"),
-        Group("Related demands", _demand_nodes(graph.related.get(demand.id, [])), "right", "related"),
+        Group("By", _actor_nodes(graph.actors[a] for a in by), "left", "made", listed),
+        Group("Supported by", supported, "left", "supported", listed),
+        Group("Rejected by", _actor_nodes(graph.actors[a] for a in speakers("rejected")), "left", "rejected", listed),
+        Group("Of", _actor_nodes(graph.actors[a] for a in demand.of), "right", "addressed", FACTS),
+        Group("Agreements", _agreement_nodes(graph.demand_agreements.get(demand.id, [])), "right", "cites", "agreements"),
+        Group("Related demands", _demand_nodes(graph.related.get(demand.id, [])), "right", "related", "related-demands"),
     ]
 
 
@@ -313,27 +351,35 @@ def agreement_groups(graph: Graph, agreement: Agreement) -> list[Group]:
     counts = Counter(s.speaker.id for s in graph.citations.get(agreement.id, []))
     invokers = leading(counts, {a: graph.actors[a].name for a in counts}, len(counts))
     return [
-        Group("Invoked by", _actor_nodes(graph.actors[a] for a in invokers), "left", "cites"),
-        Group("Parties", _actor_nodes(graph.actors[a] for a in agreement.parties), "left", "party"),
-        Group("Demands", _demand_nodes(graph.agreement_demands.get(agreement.id, [])), "right", "related"),
+        Group(
+            "Invoked by", _actor_nodes(graph.actors[a] for a in invokers), "left", "cites", "who-invoked-it-when-in-what-words"
+        ),
+        Group("Parties", _actor_nodes(graph.actors[a] for a in agreement.parties), "left", "party", FACTS),
+        Group("Demands", _demand_nodes(graph.agreement_demands.get(agreement.id, [])), "right", "related", "related-demands"),
     ]
 
 
 COLUMN = 122  # width of a side column
 CENTRE = 110  # width of the record in the middle
-NODE_H, GAP, HEAD_H, MORE_H = 34, 6, 20, 18
-CHARS = 17  # characters on one line of a node at font size 12
+PAD, GAP, HEAD_H, MORE_H = 5, 6, 22, 22  # a node's padding above and below its lines; between nodes; a heading; "+ N more"
+CHARS = 14  # characters on one line of a node at font size 14
+CENTRE_CHARS = 12  # characters on one line of the record in the middle (bold)
+HEADING_CHARS = 11  # characters on one line of a group's heading (capitals, spaced)
 
 
 def neighbourhood(page: str, title: str, groups: Sequence[Group]) -> str:
-    """The record of a page in the middle, related records around it, each a link; empty when it has none."""
+    """The record of a page in the middle, related records around it, each a link; empty when it has none.
+
+    Every label wraps to as many lines as it needs: none is cut. A group with more nodes than are drawn ends
+    in "+ N more", a link to the list on the page that holds them all.
+    """
     groups = [g for g in groups if g.nodes]
     if not groups:
         return ""
     left = _side([g for g in groups if g.side == "left"], 0, page)
     right = _side([g for g in groups if g.side == "right"], WIDTH - COLUMN, page)
-    centre_lines = wrap(title, CHARS - 3, 4)
-    centre_h = 12 + 15 * len(centre_lines)
+    centre_lines = wrap_whole(title, CENTRE_CHARS)
+    centre_h = 2 * PAD + 4 + LINE * len(centre_lines)
     height = max(left.height, right.height, centre_h) + 8
     cx, cy = (WIDTH - CENTRE) / 2, (height - centre_h) / 2
     edges = [
@@ -342,7 +388,7 @@ def neighbourhood(page: str, title: str, groups: Sequence[Group]) -> str:
         for y, edge in side.anchors
     ]
     centre = [f'<rect x="{cx:g}" y="{cy:g}" width="{CENTRE}" height="{centre_h}" rx="4" class="dm-centre"/>']
-    centre += [_text(WIDTH / 2, cy + 19 + 15 * i, line, "dm-strong", "middle") for i, line in enumerate(centre_lines)]
+    centre += [_text(WIDTH / 2, cy + PAD + 2 + 12 + LINE * i, line, "dm-strong", "middle") for i, line in enumerate(centre_lines)]
     body = "\n".join([*edges, *left.parts, *right.parts, *centre]) + "\n"
     shown = sum(min(len(g.nodes), GROUP_NODES) for g in groups)
     total = sum(len(g.nodes) for g in groups)
@@ -363,26 +409,31 @@ def _side(groups: Sequence[Group], x: float, page: str) -> Side:
     anchors: list[tuple[float, str]] = []
     y = 4.0
     for group in groups:
-        parts.append(_text(x + 2, y + 13, group.heading.upper(), "dm-muted dm-heading"))
-        y += HEAD_H
+        for line in wrap_whole(group.heading.upper(), HEADING_CHARS):
+            parts.append(_text(x + 2, y + 14, line, "dm-muted dm-heading"))
+            y += HEAD_H - 6
+        y += 6
         for node in group.nodes[:GROUP_NODES]:
-            parts.append(_node(node, x, y, page))
-            anchors.append((y + NODE_H / 2, group.edge))
-            y += NODE_H + GAP
+            drawn, height = _node(node, x, y, page)
+            parts.append(drawn)
+            anchors.append((y + height / 2, group.edge))
+            y += height + GAP
         extra = len(group.nodes) - GROUP_NODES
         if extra > 0:
-            parts.append(_text(x + 2, y + 11, f"+ {extra} more", "dm-muted"))
+            more = _text(x + 2, y + 14, f"+ {extra} more", "dm-more")
+            parts.append(_link(href(page, page, group.more), f"{group.heading}: all {len(group.nodes)}", more))
             y += MORE_H
         y += 4
     return Side(parts, anchors, y)
 
 
-def _node(node: Node, x: float, y: float, page: str) -> str:
-    lines = wrap(node.label, CHARS, 2)
-    first = y + (NODE_H / 2) - 7.5 * (len(lines) - 1) + 4
-    texts = "".join(_text(x + 8, first + 15 * i, line) for i, line in enumerate(lines))
-    box = f'<rect x="{x:g}" y="{y:g}" width="{COLUMN}" height="{NODE_H}" rx="4" class="dm-node"/>'
-    return _link(href(page, node.doc), node.tooltip, box + texts)
+def _node(node: Node, x: float, y: float, page: str) -> tuple[str, float]:
+    """A node's box and its label, wrapped; and its height."""
+    lines = wrap_whole(node.label, CHARS)
+    height = 2 * PAD + LINE * len(lines)
+    texts = "".join(_text(x + 8, y + PAD + 12 + LINE * i, line) for i, line in enumerate(lines))
+    box = f'<rect x="{x:g}" y="{y:g}" width="{COLUMN}" height="{height:g}" rx="4" class="dm-node"/>'
+    return _link(href(page, node.doc), node.tooltip, box + texts), height
 
 
 # -- the positions table --------------------------------------------------------------------------
@@ -413,7 +464,9 @@ def positions_table(graph: Graph, page: str) -> str:
         + "\n".join(rows)
         + "\n</tbody>\n</table>"
     )
-    return f'<div class="dm-positions" markdown="0" data-pagefind-ignore>\n{table}\n<p class="dm-caption">{esc(note)}</p>\n</div>'
+    hint = '<span class="dm-scroll-hint"> On a narrow screen the table scrolls sideways: its edge is shaded while more lies beyond.</span>'
+    caption = f'<p class="dm-caption">{esc(note)}{hint}</p>'
+    return f'<div class="dm-positions" markdown="0" data-pagefind-ignore>\n{table}\n{caption}\n</div>'
 
 
 def _a(url: str, text: str) -> str:

@@ -53,6 +53,17 @@ class QuoteMark:
     label: str  # the statement's number, shown after the passage as a link to its entry
     entry: str  # where its entry is: '#<anchor>' on the same page, or a link to another page
     ids: tuple[str, ...] = ()  # anchors that stand at the passage: those of a statement listed on another page
+    speaker: str = ""  # who speaks in it, named at the mark to every reader
+    reported: bool = False  # the source's paraphrase, not the speaker's own words
+    when: str = ""  # the statement's date, for its margin note
+
+    @property
+    def kind(self) -> str:
+        return "the source's paraphrase" if self.reported else "direct quote"
+
+    def who(self) -> str:
+        """What a reader learns at the mark, on hover or focus or from a screen reader: who speaks, and how it is quoted."""
+        return f"{self.speaker}, {self.kind}" if self.speaker else self.kind
 
 
 def body_markdown(body: str, marks: Iterable[QuoteMark] = ()) -> tuple[str, set[str]]:
@@ -67,9 +78,34 @@ def body_markdown(body: str, marks: Iterable[QuoteMark] = ()) -> tuple[str, set[
     tags: list[tuple[int, int, str]] = []
     for mark, plan in zip(marks, plans, strict=True):
         stubs = "".join(f'<span id="{a}"></span>' for a in mark.ids)
-        first = f'{stubs}<mark class="dm-quote" id="q-{mark.anchor}">'
-        tags += mark_tags(plan, first, '<mark class="dm-quote">', f"<sup>[{mark.label}]({mark.entry})</sup>")
+        look = f'class="dm-quote {"dm-reported" if mark.reported else "dm-direct"}"'
+        who = f'data-who="{attr(mark.who())}"'  # shown on hover; an attribute, so a heading's text and anchor stay as they were
+        tags += mark_tags(plan, f'{stubs}<mark {look} id="q-{mark.anchor}" {who}>', f"<mark {look} {who}>", _after_passage(mark))
     return with_tags(body, tags), {mark.anchor for mark, plan in zip(marks, plans, strict=True) if plan.pieces}
+
+
+_OPENING = '"“‘„‚«‹「『'  # marks that may open a quotation (not the straight apostrophe: it is more often an apostrophe)
+_CLOSING = '"”’“‘»›」』'
+
+
+def quoted(text: object) -> str:
+    """A quote for inline Markdown (see md), between quotation marks: a quote that itself begins with one gets no
+    second opening mark, and one that ends with one no second closing mark, so that nested marks show once."""
+    flat = " ".join(str(text).split())
+    opening = "" if flat[:1] in tuple(_OPENING) else "“"
+    closing = "" if len(flat) > 1 and flat[-1] in _CLOSING else "”"
+    return f"{opening}{md(flat)}{closing}"
+
+
+def _after_passage(mark: QuoteMark) -> str:
+    """The link to a passage's statement, its number naming the speaker (to screen readers, and shown on focus); its margin note."""
+    tip = f'<span class="dm-tip" data-pagefind-ignore> {md(mark.who())}</span>'
+    note_parts = [mark.speaker, human_date(mark.when), mark.kind]
+    note = " · ".join(md(p) for p in note_parts if p)
+    margin = (
+        f'<span class="dm-note" aria-hidden="true" data-pagefind-ignore><span class="dm-note-n">{mark.label}</span> {note}</span>'
+    )
+    return f"<sup>[{mark.label}{tip}]({mark.entry})</sup>{margin}"
 
 
 def human_date(value: str | None) -> str:

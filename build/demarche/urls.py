@@ -30,6 +30,10 @@ FEEDS_SITEMAP = f"{ACTOR_FEEDS}/sitemap.xml"
 ARCHIVE_DATA = "data/archive.json"
 ARCHIVE_SCHEMA = "data/archive.schema.json"
 STATEMENTS_DATA = "data/statements.csv"
+INTRODUCTION = "introduction.md"  # in sources/: the archive's introduction on the home page, not a record
+METHODOLOGY = "methodology.md"  # hand-written: how the archive is made
+RIGHTS = "rights.md"  # the hand-written page on publisher, licences, quoted texts, corrections: /rights/
+CITATION_FORMATS = ("bib", "ris")  # a source's citation files: BibTeX and RIS
 _CONTINUATION = re.compile(r"/page-\d+\.md$")
 
 
@@ -37,6 +41,8 @@ _CONTINUATION = re.compile(r"/page-\d+\.md$")
 class SiteInfo:
     name: str
     url: str  # the published site's base URL, ending in '/', or '' when unknown
+    edit_base: str = ""  # where "edit this page" links point (mkdocs.yml extra.edit_base): the repository's files
+    introduction: str = ""  # the archive's introduction for the home page, Markdown (sources/introduction.md)
 
 
 # -- docs paths ------------------------------------------------------------------------------------
@@ -71,6 +77,17 @@ def is_continuation(doc: str) -> bool:
 
 def actor_feed_doc(actor_id: str) -> str:
     return f"{ACTOR_FEEDS}/{actor_id}.xml"
+
+
+def citation_doc(source_id: str, extension: str) -> str:
+    """A source's citation file, beside its page and named after it: sources/<id>/<id>.ris, published at /sources/<id>/<id>.ris."""
+    return f"{FOLDERS['source']}/{source_id}/{source_id}.{extension}"
+
+
+def is_citation_file(doc: str) -> bool:
+    parts = doc.split("/")
+    name, _, extension = parts[-1].rpartition(".")
+    return len(parts) == 3 and parts[0] == FOLDERS["source"] and parts[1] == name and extension in CITATION_FORMATS
 
 
 def redirect_doc(kind: str, old_id: str) -> str:

@@ -6,6 +6,7 @@ Every problem of every file is collected; nothing stops at the first.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import difflib
 import itertools
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 from demarche import htmlcheck
 from demarche.chars import BIDI, describe, hidden_in, mixed_scripts
 from demarche.load import Position, RawRecord, bidi_warning
+from demarche.overlap import SHINGLE_WORDS, repeated_texts
 from demarche.problems import Problem
 from demarche.quotes import closest_passage, find_quote, normalise, unmarked_quotes
 from demarche.records import Actor, Agreement, Archive, Demand, Role, Source, Statement
@@ -140,6 +142,8 @@ class _Checker:
         elif not self._one_line(text, spec, path):
             return None
         if kind in ("id", "slug"):
+            if text in spec.words:
+                return text
             if not is_id(text):
                 self.error(
                     path,
@@ -329,12 +333,42 @@ def validate(raws: Iterable[RawRecord], memo: StatementMemo | None = None) -> tu
         _check_file_name(raw, checker)
         _check_placeholder(raw, problems)
         clean = checker.check_mapping(raw.data, KINDS[raw.kind].fields, (), "the front matter") if raw.readable else {}
+        _check_translator(clean, checker)
         cleaned.append((raw, clean))
     ids = _check_unique_ids(cleaned, problems)
     _check_references(cleaned, ids, problems)
     _check_former_ids(cleaned, ids, problems)
     archive = _build_archive(cleaned, problems, memo)
+    problems.extend(_repeated_texts(archive.sources, {raw.path: raw.body_line for raw, _ in cleaned}))
     return archive, problems
+
+
+def _repeated_texts(sources: tuple[Source, ...], body_lines: dict[str, int]) -> Iterator[Problem]:
+    """A warning on each text that largely repeats another (see overlap.py), at its first line."""
+    for found in repeated_texts([s.body for s in sources]):
+        source, other = sources[found.index], sources[found.other]
+        yield Problem(
+            source.path,
+            body_lines[source.path],
+            1,
+            "warning",
+            "repeated-text",
+            f"this text largely repeats {other.path} (“{other.title}”): {int(found.share * 100)}% of its "
+            f"{SHINGLE_WORDS}-word runs stand there too",
+            "if it is the same text under another title, keep one source and give it the statements of both; "
+            "if both must stay (a reprint), say so in the summary",
+        )
+
+
+def _check_translator(clean: dict[str, Any], checker: _Checker) -> None:
+    """A translator belongs to a translation: one named without the original's language is most likely a slip."""
+    if "translator" in clean and "original_language" not in clean:
+        checker.warn(
+            ("translator",),
+            "translator-without-original",
+            "a translator is named, but 'original_language' is not set",
+            "add 'original_language:' with the code of the language the text was translated from (ru, uk, de...)",
+        )
 
 
 def _check_file_name(raw: RawRecord, checker: _Checker) -> None:
@@ -444,7 +478,8 @@ def _field_references(spec: Field, value: Any, path: tuple[str | int, ...]) -> I
     if not spec.ref or value is None:
         return
     if spec.type == "id":
-        yield path, spec.ref, value
+        if value not in spec.words:
+            yield path, spec.ref, value
     else:
         raw_items = value
         for i, item in enumerate(raw_items):
@@ -576,6 +611,7 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
     checker = _Checker(raw, problems)
     normal_body = normalise(body)
     statements: list[Statement] = []
+    indexes: list[int] = []  # each built statement's place in the list as written
     seen: dict[str, int] = {}
     title_anchor = heading_anchor(clean["title"])
     for i, item in enumerate(clean.get("statements", ())):
@@ -619,8 +655,51 @@ def _build_statements(raw: RawRecord, clean: dict[str, Any], body: str, problems
         values = _field_values(item, NESTED["statements"]) | {"id": sid, "date": date}
         line = raw.pos("statements", i, "quote")[0]
         statements.append(Statement(**values, source_id=raw.file_id, span=span, line=line))
+        indexes.append(i)
     problems.extend(unmarked_quotes(raw, body, statements))
-    return tuple(statements)
+    return tuple(_check_same_as(checker, statements, indexes))
+
+
+def _check_same_as(checker: _Checker, statements: list[Statement], indexes: list[int]) -> Iterator[Statement]:
+    """Each statement, with a `same_as` that passes kept and one that fails dropped (its problems reported).
+
+    A repeat names a statement of its own source, by the same speaker, that is no repeat itself (so
+    there is no chain and no cycle: every remark has one statement that carries it).
+    """
+    by_id = {st.id: st for st in statements}
+    for st, i in zip(statements, indexes, strict=True):
+        if st.same_as is None:
+            yield st
+            continue
+        problem = _same_as_problem(st, by_id)
+        if problem:
+            checker.error(("statements", i, "same_as"), *problem)
+            st = dataclasses.replace(st, same_as=None)
+        yield st
+
+
+def _same_as_problem(st: Statement, by_id: dict[str, Statement]) -> tuple[str, str, str] | None:
+    """The code, message and hint of what is wrong with a statement's `same_as`, or None."""
+    target = by_id.get(st.same_as or "")
+    if st.same_as == st.id:
+        return "same-as-itself", f"statement '{st.id}' is named as the same as itself", "name the other statement's id"
+    if target is None:
+        close = difflib.get_close_matches(st.same_as or "", sorted(by_id), n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else "same_as names the id of another statement of this source"
+        return "unknown-statement", f"no statement '{st.same_as}' in this source", hint
+    if target.speaker != st.speaker:
+        return (
+            "same-as-speaker",
+            f"statement '{target.id}' is by '{target.speaker}', this one by '{st.speaker}': one remark has one speaker",
+            "same_as links two reports of one remark; a reply or a paraphrase by someone else is a statement of its own",
+        )
+    if target.same_as:
+        return (
+            "same-as-chain",
+            f"statement '{target.id}' is itself the same as '{target.same_as}'",
+            f"name '{target.same_as}', or the statement that carries the remark",
+        )
+    return None
 
 
 def _check_short_quote(checker: _Checker, quote: str, path: tuple[str | int, ...]) -> None:

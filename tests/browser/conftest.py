@@ -60,6 +60,7 @@ PAGE_KINDS = {
     "timeline-year": "timeline/2021/",
     "open-data": "open-data/",
     "about": "about/",
+    "rights": "rights/",
 }
 
 
