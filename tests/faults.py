@@ -111,20 +111,26 @@ class _Injector:
         self.fault = fault
         self.log = log
         self.count = 0
+        self.counting = threading.Lock()  # the index stage writes its files from several threads
         self.fds: dict[int, str] = {}  # descriptors opened for writing -> their path
         self.rmtree = 0  # the number of the rmtree call under way
         self.rmtrees = 0
         self.write = os.write  # the real one, for the log
 
     def step(self, op: str, paths: tuple[object, ...], space: bool) -> bool:
-        """Count one change; kill here, or return whether it must fail."""
-        self.count += 1
+        """Count one change; kill here, or return whether it must fail.
+
+        Steps taken by several threads at once are numbered one at a time, so every number is taken
+        once (which file a number falls on may differ from the undisturbed run's)."""
+        with self.counting:
+            self.count += 1
+            number = self.count
         at, kind = self.fault.at, self.fault.kind
-        faulted = bool(at) and self.count >= at and kind != "kill" and (space or kind != "ENOSPC")
+        faulted = bool(at) and number >= at and kind != "kill" and (space or kind != "ENOSPC")
         shown = [os.fsdecode(p) if isinstance(p, str | bytes) else str(p) for p in paths]
-        record = {"number": self.count, "op": op, "paths": shown, "space": space, "rmtree": self.rmtree, "faulted": faulted}
+        record = {"number": number, "op": op, "paths": shown, "space": space, "rmtree": self.rmtree, "faulted": faulted}
         self.write(self.log, (json.dumps(record) + "\n").encode("utf-8"))
-        if at and self.count == at and kind == "kill":
+        if at and number == at and kind == "kill":
             os.kill(os.getpid(), signal.SIGKILL)
         return faulted
 

@@ -131,11 +131,17 @@ def faulted_run(scenario: Scenario, fault: Fault, folder: Path) -> faults.Run:
 
 
 def chosen(steps: tuple[Step, ...], kind: str) -> Iterator[Step]:
-    """Every step (a full disk only refuses those that take space), and two steps of each rmtree."""
+    """Every step (a full disk only refuses those that take space), but two steps of each rmtree, and of the
+    search bundle's files (written alike, from several threads) the first three of each operation."""
     seen: dict[int, int] = {}
+    bundle: dict[str, int] = {}
     for step in steps:
         seen[step.rmtree] = seen.get(step.rmtree, 0) + 1
-        if (step.rmtree == 0 or seen[step.rmtree] <= 2) and (step.space or kind != "ENOSPC"):
+        in_bundle = any("/pagefind/" in path for path in step.paths)
+        if in_bundle:
+            bundle[step.op] = bundle.get(step.op, 0) + 1
+        sampled = (step.rmtree == 0 or seen[step.rmtree] <= 2) and (not in_bundle or bundle[step.op] <= 3)
+        if sampled and (step.space or kind != "ENOSPC"):
             yield step
 
 
