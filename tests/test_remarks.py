@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+import yaml
 
 from demarche.link import Graph
 from demarche.pipeline import Project, generate_pages
@@ -189,6 +190,12 @@ def test_the_translator_is_named_or_said_to_be_unnamed(
     page = text(pages, "sources/lavrov-osce.md")
     assert row in page and cited in page
     assert json.loads(pages["data/archive.json"])["sources"][0]["translator"] == translator
+    # What reference managers and search engines read: BibLaTeX's translator field, schema.org's translator.
+    front = yaml.safe_load(page.split("---\n")[1])
+    named = translator != "unknown"
+    assert json.loads(front["jsonld"]).get("translator") == ({"@type": "Person", "name": "Sergei Lavrov"} if named else None)
+    bibtex = text(pages, "sources/lavrov-osce/lavrov-osce.bib")
+    assert ("  translator = {Sergei Lavrov},\n" in bibtex) is named
 
 
 def test_a_repeat_that_another_source_quotes_links_the_two_remarks(project: Callable[..., Project]) -> None:

@@ -173,6 +173,8 @@ def _bibtex(source: Source, graph: Graph, url: str) -> str:
     fields.append(("date", source.date))
     if source.original_language:
         fields.append(("origlanguage", source.original_language))
+    if source.translator in graph.actors:
+        fields.append(("translator", _bib_name(graph.actors[source.translator])))
     fields.append(("url", _bib_url(url)))
     note = _bib_note(source)
     if note:

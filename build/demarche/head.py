@@ -122,6 +122,8 @@ def source_jsonld(source: Source, graph: Graph, site: SiteInfo) -> dict[str, Any
         data["locationCreated"] = {"@type": "Place", "name": source.place}
     if source.original_language:
         data["translationOfWork"] = {"@type": "CreativeWork", "inLanguage": source.original_language}
+    if source.translator in graph.actors:  # a named translator; `unknown` says only that none is named
+        data["translator"] = _agent(graph.actors[source.translator])
     if source.summary:
         data["description"] = source.summary
     copies = [u for u in (source.url, source.archive_url) if u]
