@@ -7,9 +7,10 @@ from collections.abc import Callable
 import pytest
 from bench.check_repeats import run
 
-from demarche import overlap
+from demarche import overlap, validate
 from demarche.overlap import Repeat, repeated_texts
-from demarche.pipeline import Project, check
+from demarche.pipeline import Project, check, generate, generate_pages
+from demarche.problems import ContentError
 
 # 160 words, none like another: 156 five-word runs.
 WORDS = [f"w{n}" for n in range(160)]
@@ -24,23 +25,57 @@ def source(title: str, date: str, body: str) -> str:
     return f"---\ntitle: {title}\ndate: {date}\nkind: article\n---\n{body}\n"
 
 
+COPIES = {
+    "sources/texts/2021/first.md": source("The first copy", "2021-12-04", TEXT),
+    "sources/texts/2021/second.md": source("Another title", "2021-12-05", "Reprinted.\n\n" + TEXT),
+}
+REPEAT_WARNING = (
+    "sources/texts/2021/second.md:6:1: warning: this text largely repeats sources/texts/2021/first.md "
+    "(“The first copy”): 99% of its 5-word runs stand there too\n"
+    "    hint: if it is the same text under another title, keep one source and give it the statements of both; "
+    "if both must stay (a reprint), say so in the summary"
+)
+
+
 def test_a_second_copy_under_another_title_is_flagged_naming_the_first_and_the_share(  # 156 of its 157 runs
     project: Callable[..., Project],
 ) -> None:
-    _, problems = check(
-        project(
-            {
-                "sources/texts/2021/first.md": source("The first copy", "2021-12-04", TEXT),
-                "sources/texts/2021/second.md": source("Another title", "2021-12-05", "Reprinted.\n\n" + TEXT),
-            }
-        )
-    )
-    assert [p.as_text() for p in problems] == [
-        "sources/texts/2021/second.md:6:1: warning: this text largely repeats sources/texts/2021/first.md "
-        "(“The first copy”): 99% of its 5-word runs stand there too\n"
-        "    hint: if it is the same text under another title, keep one source and give it the statements of both; "
-        "if both must stay (a reprint), say so in the summary"
-    ]
+    _, problems = check(project(COPIES))
+    assert [p.as_text() for p in problems] == [REPEAT_WARNING]
+
+
+# An error found by each stage before the repeats are looked for: loading, checking a record, the introduction.
+ERRORS = {
+    "load": {"sources/texts/2021/broken.md": "---\ntitle: [unclosed\ndate: 2021-12-06\n---\nText.\n"},
+    "validate": {"sources/texts/2021/undated.md": "---\ntitle: No date\nkind: article\n---\nText.\n"},
+    "introduction": {"sources/introduction.md": "See ![a map](map.png).\n"},
+}
+
+
+@pytest.mark.parametrize("stage", ERRORS)
+@pytest.mark.parametrize("incremental", [False, True], ids=["clean", "incremental"])
+def test_a_failing_build_shows_the_repeats_as_check_does(project: Callable[..., Project], stage: str, incremental: bool) -> None:
+    """A build looks for repeated texts only when it will show its problems, that is when there is an error: then
+    it shows exactly what `demarche check` shows."""
+    p = project(COPIES | ERRORS[stage])
+    _, shown = check(p)
+    assert REPEAT_WARNING in [p.as_text() for p in shown]
+    assert any(p.severity == "error" for p in shown)
+    with pytest.raises(ContentError) as failed:
+        generate_pages(p, incremental=incremental)
+    assert failed.value.problems == shown
+
+
+def test_a_build_that_shows_no_problem_does_not_look_for_repeats(
+    project: Callable[..., Project], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_called(bodies: list[str]) -> list[Repeat]:
+        raise AssertionError("repeated texts looked for, and not shown")
+
+    p = project(COPIES)
+    monkeypatch.setattr(validate, "repeated_texts", not_called)
+    generate(p)
+    assert (p.docs / "sources/second.md").exists()
 
 
 @pytest.mark.parametrize(

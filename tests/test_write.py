@@ -1,4 +1,5 @@
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,33 @@ def test_refuses_paths_outside_docs(tmp_path: Path) -> None:
     with pytest.raises(WriteError, match="outside"):
         write_pages(docs, {"../../etc/passwd.md": "x"})
     assert not (tmp_path / "etc").exists()
+
+
+LINKS = {  # a link in docs/ (its path there), where it points (from docs/), and whether a page written through it lands outside
+    "folder-out": ("actors", "../elsewhere", "actors/a.md", True),
+    "file-out": ("actors/a.md", "../../elsewhere/a.md", "actors/a.md", True),
+    "deep-folder-out": ("sources/by-year", "../../elsewhere", "sources/by-year/2021.md", True),
+    "folder-in": ("actors", "people", "actors/a.md", False),
+}
+
+
+@pytest.mark.parametrize("case", LINKS)
+def test_a_page_is_written_through_a_link_only_when_it_lands_in_docs(tmp_path: Path, case: str) -> None:
+    """Each folder is resolved once per write (not each page's every part), with links followed as before."""
+    link, points_to, rel, outside = LINKS[case]
+    docs, elsewhere = tmp_path / "docs", tmp_path / "elsewhere"
+    (docs / "people").mkdir(parents=True)
+    elsewhere.mkdir()
+    (docs / link).parent.mkdir(parents=True, exist_ok=True)
+    (docs / link).symlink_to(points_to)
+    pages = {"index.md": "I", rel: "A"}  # a page beside docs/'s own, then the one through the link
+    if outside:
+        with pytest.raises(WriteError, match=re.escape(f"refusing to write outside {docs}: {rel}")):
+            write_pages(docs, pages)
+        assert list(elsewhere.iterdir()) == []
+    else:
+        write_pages(docs, pages)
+        assert (docs / "people/a.md").read_text() == "A"
 
 
 def test_undo_puts_back_what_a_write_changed(tmp_path: Path) -> None:

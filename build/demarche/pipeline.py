@@ -100,20 +100,21 @@ class Project:
         )
 
 
-def check(project: Project, incremental: bool = False) -> tuple[Archive, list[Problem]]:
+def check(project: Project, incremental: bool = False, all_warnings: bool = True) -> tuple[Archive, list[Problem]]:
     """Load and validate: every problem of every file (and of the home page's introduction), sorted.
 
     incremental (under the build lock): files unchanged since the last such run are not read again,
-    nor their statements built again (cache.SourceCache).
+    nor their statements built again (cache.SourceCache). all_warnings False (a build): warnings
+    that are shown only with an error are looked for only when there is one (see validate).
     """
     introduction = check_introduction(read_introduction(project.sources))
     if not incremental:
         raws, problems = load_archive(project.sources, project.root)
-        archive, found = validate(raws)
+        archive, found = validate(raws, all_warnings=all_warnings or has_errors(problems + introduction))
         return archive, sorted(problems + found + introduction)
     sources = SourceCache(project.sources, project.root, project.state)
     raws, problems = sources.load()
-    archive, found = validate(raws, sources)
+    archive, found = validate(raws, sources, all_warnings or has_errors(problems + introduction))
     sources.save()
     found += introduction
     return archive, sorted(problems + found)
@@ -123,9 +124,11 @@ def generate_pages(project: Project, incremental: bool = False) -> tuple[Graph, 
     """Check, link, plan and render: every generated file by docs path (pages as text, other files as bytes).
 
     incremental (under the build lock): unchanged files are not read again, and pages whose context
-    is unchanged are taken from docs/ rather than rendered again (reuse.py).
+    is unchanged are taken from docs/ rather than rendered again (reuse.py). The problems returned are
+    the warnings a build finds without looking for repeated texts, which only `check` and a failing
+    build show (its ContentError holds every problem `check` finds).
     """
-    archive, problems = check(project, incremental)
+    archive, problems = check(project, incremental, all_warnings=False)
     if has_errors(problems):
         raise ContentError(problems)
     graph = link(archive)

@@ -20,7 +20,7 @@ from demarche import htmlcheck
 from demarche.chars import BIDI, describe, hidden_in, mixed_scripts
 from demarche.load import Position, RawRecord, bidi_warning
 from demarche.overlap import SHINGLE_WORDS, repeated_texts
-from demarche.problems import Problem
+from demarche.problems import Problem, has_errors
 from demarche.quotes import closest_passage, find_quote, normalise, unmarked_quotes
 from demarche.records import Actor, Agreement, Archive, Demand, Role, Source, Statement
 from demarche.schema import ID_MAX, KINDS, NESTED, PLACEHOLDER, RESERVED_IDS, SEARCH_BOX_ID_PREFIX, SOURCE_PAGE_ANCHORS, Field
@@ -324,8 +324,16 @@ class StatementMemo(Protocol):
     def keep(self, path: str, statements: tuple[Statement, ...], problems: list[Problem]) -> None: ...
 
 
-def validate(raws: Iterable[RawRecord], memo: StatementMemo | None = None) -> tuple[Archive, list[Problem]]:
-    """Check every record and every reference between them; build the archive from what passes."""
+def validate(
+    raws: Iterable[RawRecord], memo: StatementMemo | None = None, all_warnings: bool = True
+) -> tuple[Archive, list[Problem]]:
+    """Check every record and every reference between them; build the archive from what passes.
+
+    all_warnings False (a build, which shows problems only when there is an error; pass True when
+    an earlier stage found one): the check for repeated texts, a warning that costs as much as the
+    rest of this stage, runs only when an error is found, so a failing build shows the same problems
+    as `demarche check`.
+    """
     problems: list[Problem] = []
     cleaned: list[tuple[RawRecord, dict[str, Any]]] = []
     for raw in raws:
@@ -339,7 +347,8 @@ def validate(raws: Iterable[RawRecord], memo: StatementMemo | None = None) -> tu
     _check_references(cleaned, ids, problems)
     _check_former_ids(cleaned, ids, problems)
     archive = _build_archive(cleaned, problems, memo)
-    problems.extend(_repeated_texts(archive.sources, {raw.path: raw.body_line for raw, _ in cleaned}))
+    if all_warnings or has_errors(problems):
+        problems.extend(_repeated_texts(archive.sources, {raw.path: raw.body_line for raw, _ in cleaned}))
     return archive, problems
 
 
