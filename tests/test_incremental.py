@@ -17,8 +17,10 @@ from demarche import cache, reuse
 from demarche import validate as validate_module
 from demarche.cache import SourceCache, cached_load_archive
 from demarche.load import load_archive
+from demarche.mentions import NameIndex
 from demarche.pipeline import Project, build, check, generate, generate_pages
 from demarche.plan import Page
+from demarche.problems import ContentError
 from demarche.validate import validate
 from demarche.write import MANIFEST
 from tests.conftest import MINIMAL, ROOT, make_project
@@ -315,6 +317,19 @@ def _add_source(project: Project) -> None:
     )
 
 
+def _add_named_actor(project: Project) -> None:
+    """An actor whose name an unchanged text holds ("Lavrov at the OSCE"): that source now mentions it."""
+    (project.sources / "actors" / "osce.md").write_text(
+        "---\nname: OSCE\nkind: organization\n---\nThe Organization for Security and Co-operation in Europe.\n",
+        encoding="utf-8",
+    )
+
+
+def _add_link(project: Project) -> None:
+    path = project.sources / "actors" / "nato.md"
+    path.write_text(path.read_text(encoding="utf-8") + "[Site](https://example.org/nato)\n", encoding="utf-8")
+
+
 def _remove_source(project: Project) -> None:
     (project.sources / "texts" / "2021" / "lavrov-osce.md").unlink()
 
@@ -351,6 +366,8 @@ CHANGES: dict[str, Callable[[Project], None]] = {
     "a source rewritten with the same size and time": _same_size_same_time,
     "a source added": _add_source,
     "a source removed": _remove_source,
+    "an actor added whose name an unchanged text holds": _add_named_actor,
+    "a link added to a text": _add_link,
     "a template edited": _edit_template,
     "the site's name changed in mkdocs.yml": _rename_site,
     "another version of the code": _other_code,
@@ -376,6 +393,54 @@ def test_a_change_runs_the_stages_and_gives_what_a_clean_run_gives(
     assert docs_files(project) == clean_docs(project, tmp_path / "clean")
     ran.clear()
     assert generate(project).written == () and ran == []
+
+
+OSCE = "sources/actors/osce.md"
+OSCE_ACTOR = (
+    "---\nname: Organization for Security and Co-operation in Europe\nkind: organization\n{aliases}---\nAn organisation.\n"
+)
+
+
+def test_an_alias_given_or_taken_changes_what_unchanged_texts_mention(tmp_path: Path) -> None:
+    """What names a text holds is kept with its file for the names the archive had: a new alias is looked for again."""
+    project = project_of(tmp_path / "p", {**MINIMAL, OSCE: OSCE_ACTOR.format(aliases="")})
+    generate(project)
+    source_page = project.docs / "sources" / "lavrov-osce.md"
+    assert "(../actors/osce.md)" not in source_page.read_text(encoding="utf-8")
+    for aliases, mentioned in (("aliases: [OSCE]\n", True), ("", False)):
+        (project.root / OSCE).write_text(OSCE_ACTOR.format(aliases=aliases), encoding="utf-8")
+        generate(project)
+        assert ("(../actors/osce.md)" in source_page.read_text(encoding="utf-8")) == mentioned
+        assert docs_files(project) == clean_docs(project, tmp_path / f"clean-{mentioned}")
+
+
+def test_an_unchanged_file_is_not_searched_for_names_nor_links_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = golden_project(tmp_path / "p")
+    searched = counting(monkeypatch, NameIndex, "find")
+    checked = counting(monkeypatch, validate_module, "_check_field_links")
+    generate(project)
+    assert (len(searched), len(checked)) == (
+        len(list(project.sources.glob("texts/*/*.md"))),
+        len(list(project.sources.rglob("*.md"))) - 1,
+    )
+    source = next(project.sources.glob("texts/*/*.md"))
+    source.write_text(source.read_text(encoding="utf-8") + "\nAn added sentence.\n", encoding="utf-8")
+    searched.clear()
+    checked.clear()
+    generate(project)
+    assert len(searched) == 1 and [raw.path for raw in checked] == [source.relative_to(project.root).as_posix()]
+    assert docs_files(project) == clean_docs(project, tmp_path / "clean")
+
+
+def test_a_link_refused_in_an_edited_file_is_reported_as_check_reports_it(tmp_path: Path) -> None:
+    project = project_of(tmp_path / "p")
+    generate(project)
+    path = project.sources / "actors" / "nato.md"
+    path.write_text(path.read_text(encoding="utf-8") + "[Site](javascript:alert(1))\n", encoding="utf-8")
+    with pytest.raises(ContentError) as failed:
+        generate(project)
+    assert [p.code for p in failed.value.problems] == ["unsafe-link"]
+    assert failed.value.problems == check(project)[1]
 
 
 def test_the_site_name_from_the_environment_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

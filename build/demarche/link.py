@@ -7,9 +7,12 @@ first, mentions, co-occurrence, and the anchors a statement keeps from its speak
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from demarche.mentions import build_index
 from demarche.quotes import normalise
@@ -102,7 +105,19 @@ class Graph:
     )  # source id -> statement id -> the anchors it had under its speaker's former ids
 
 
-def link(archive: Archive) -> Graph:
+class NameMemo(Protocol):
+    """The names a source's file (its title and text) was found to hold when last read as it is now, by the index's digest.
+
+    What the index finds in a text depends on that text and the index alone; the load cache
+    (cache.SourceCache) keeps it with the file's entry, so an unchanged text is not read word by word again.
+    """
+
+    def recall_names(self, path: str, index: str) -> set[str] | None: ...
+
+    def keep_names(self, path: str, index: str, found: set[str]) -> None: ...
+
+
+def link(archive: Archive, memo: NameMemo | None = None) -> Graph:
     graph = Graph(
         archive=archive,
         actors={a.id: a for a in archive.actors},
@@ -112,7 +127,7 @@ def link(archive: Archive) -> Graph:
         newest=sorted(archive.sources, key=lambda s: (s.date, s.id), reverse=True),
     )
     _link_statements(graph)
-    _link_mentions(graph)
+    _link_mentions(graph, memo)
     _link_demands(graph)
     _link_former_ids(graph)
     _link_former_anchors(graph)
@@ -173,13 +188,14 @@ def _with_repeats(plain: list[Said]) -> list[Said]:
 def _with_also(said_list: list[Said]) -> list[Said]:
     """Each remark with the remarks of other sources that report one of its passages (its own or a repeat's), by date."""
     primaries = [said for said in said_list if not said.statement.same_as]
+    reported = [_passages(said) for said in primaries]  # once each: normalising a quote is most of the cost
     passages: dict[tuple[str, str], list[Said]] = defaultdict(list)  # each passage -> the remarks that report it
-    for said in primaries:
-        for key in _passages(said):
+    for said, keys in zip(primaries, reported, strict=True):
+        for key in keys:
             passages[key].append(said)
     also: dict[tuple[str, str], tuple[Said, ...]] = {}
-    for said in primaries:
-        others = {(o.source.id, o.statement.id): o for key in _passages(said) for o in passages[key]}
+    for said, keys in zip(primaries, reported, strict=True):
+        others = {(o.source.id, o.statement.id): o for key in keys for o in passages[key]}
         found = sorted((o for o in others.values() if o.source.id != said.source.id), key=lambda o: o.key)
         also[(said.source.id, said.statement.id)] = tuple(found)
     return [dataclasses.replace(said, also=also.get((said.source.id, said.statement.id), ())) for said in said_list]
@@ -232,15 +248,19 @@ def _stances(graph: Graph, items: list[Said]) -> dict[str, Stance]:
     return {d: _stance(graph.demands[d], positions[d]) for d in ordered}
 
 
-def _link_mentions(graph: Graph) -> None:
-    index = build_index(
-        [(f"actor:{a.id}", (a.name, *a.aliases)) for a in graph.actors.values()]
-        + [(f"agreement:{a.id}", (a.title, *a.aliases)) for a in graph.agreements.values()]
-    )
+def _link_mentions(graph: Graph, memo: NameMemo | None = None) -> None:
+    names = [(f"actor:{a.id}", (a.name, *a.aliases)) for a in graph.actors.values()]
+    names += [(f"agreement:{a.id}", (a.title, *a.aliases)) for a in graph.agreements.values()]
+    index = build_index(names)
+    digest = hashlib.sha256(json.dumps(sorted(names)).encode("utf-8", "surrogateescape")).hexdigest() if memo else ""
     sources_of: dict[str, list[Source]] = defaultdict(list)
     pair_counts: dict[str, Counter[str]] = defaultdict(Counter)
     for source in graph.newest:
-        found = index.find(source.title + "\n" + source.body)
+        found = memo.recall_names(source.path, digest) if memo else None
+        if found is None:
+            found = index.find(source.title + "\n" + source.body)
+            if memo:
+                memo.keep_names(source.path, digest, found)
         actor_ids = {k.split(":", 1)[1] for k in found if k.startswith("actor:")} | set(source.actors)
         agreement_ids = {k.split(":", 1)[1] for k in found if k.startswith("agreement:")} | set(source.agreements)
         demand_ids = set(source.demands)

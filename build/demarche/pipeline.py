@@ -107,31 +107,39 @@ def check(project: Project, incremental: bool = False, all_warnings: bool = True
     nor their statements built again (cache.SourceCache). all_warnings False (a build): warnings
     that are shown only with an error are looked for only when there is one (see validate).
     """
+    sources = SourceCache(project.sources, project.root, project.state) if incremental else None
+    checked = _checked(project, sources, all_warnings)
+    if sources is not None:
+        sources.save()
+    return checked
+
+
+def _checked(project: Project, sources: SourceCache | None, all_warnings: bool) -> tuple[Archive, list[Problem]]:
+    """check, from the load cache when there is one (which the caller saves)."""
     introduction = check_introduction(read_introduction(project.sources))
-    if not incremental:
-        raws, problems = load_archive(project.sources, project.root)
-        archive, found = validate(raws, all_warnings=all_warnings or has_errors(problems + introduction))
-        return archive, sorted(problems + found + introduction)
-    sources = SourceCache(project.sources, project.root, project.state)
-    raws, problems = sources.load()
+    raws, problems = sources.load() if sources else load_archive(project.sources, project.root)
     archive, found = validate(raws, sources, all_warnings or has_errors(problems + introduction))
-    sources.save()
-    found += introduction
-    return archive, sorted(problems + found)
+    return archive, sorted(problems + found + introduction)
 
 
 def generate_pages(project: Project, incremental: bool = False) -> tuple[Graph, dict[str, str | bytes], list[Problem]]:
     """Check, link, plan and render: every generated file by docs path (pages as text, other files as bytes).
 
-    incremental (under the build lock): unchanged files are not read again, and pages whose context
-    is unchanged are taken from docs/ rather than rendered again (reuse.py). The problems returned are
-    the warnings a build finds without looking for repeated texts, which only `check` and a failing
-    build show (its ContentError holds every problem `check` finds).
+    incremental (under the build lock): unchanged files are not read again, nor what was found in
+    each alone (cache.SourceCache), and pages whose context is unchanged are taken from docs/ rather
+    than rendered again (reuse.py). The problems returned are the warnings a build finds without
+    looking for repeated texts, which only `check` and a failing build show (its ContentError holds
+    every problem `check` finds).
     """
-    archive, problems = check(project, incremental, all_warnings=False)
-    if has_errors(problems):
-        raise ContentError(problems)
-    graph = link(archive)
+    sources = SourceCache(project.sources, project.root, project.state) if incremental else None
+    try:
+        archive, problems = _checked(project, sources, all_warnings=False)
+        if has_errors(problems):
+            raise ContentError(problems)
+        graph = link(archive, sources)
+    finally:
+        if sources is not None:
+            sources.save()
     pages, files = plan_site(graph, project.site_info())
     if incremental:
         rendered = render_reusing(pages, project.templates, project.docs, project.state).texts

@@ -316,12 +316,16 @@ class StatementMemo(Protocol):
 
     The statements of a source, and the problems found in them, depend on its file alone; the load
     cache (cache.SourceCache) keeps them with the file's entry, so an unchanged source's quotes are
-    not searched and marked again.
+    not searched and marked again. So do the problems of a check of one file alone (its links).
     """
 
     def recall(self, path: str) -> tuple[tuple[Statement, ...], list[Problem]] | None: ...
 
     def keep(self, path: str, statements: tuple[Statement, ...], problems: list[Problem]) -> None: ...
+
+    def recall_problems(self, path: str, stage: str) -> list[Problem] | None: ...
+
+    def keep_problems(self, path: str, stage: str, problems: list[Problem]) -> None: ...
 
 
 def validate(
@@ -567,7 +571,7 @@ def _build_archive(
         built[raw.kind].append(record)
         if isinstance(record, Source):
             sources[raw.path] = record
-    _check_links(cleaned, sources, problems)
+    _check_links(cleaned, sources, problems, memo)
     return Archive(
         sources=tuple(sorted(built["source"], key=lambda s: (s.date, s.id))),
         actors=tuple(sorted(built["actor"], key=lambda a: a.id)),
@@ -776,13 +780,28 @@ def _page_body(raw: RawRecord) -> tuple[str, int]:
     return start.rstrip(trim), len(raw.body) - len(start)
 
 
-def _check_links(cleaned: list[tuple[RawRecord, dict[str, Any]]], sources: dict[str, Source], problems: list[Problem]) -> None:
-    """Every URL that a record would put on a page must be safe: see htmlcheck. Images are refused outright."""
+def _check_links(
+    cleaned: list[tuple[RawRecord, dict[str, Any]]],
+    sources: dict[str, Source],
+    problems: list[Problem],
+    memo: StatementMemo | None,
+) -> None:
+    """Every URL that a record would put on a page must be safe: see htmlcheck. Images are refused outright.
+
+    What is found in a file depends on that file alone (its text, and the statements built of it),
+    so the memo keeps it with the file's entry.
+    """
     for raw, _ in cleaned:
-        lines: list[int] = []
-        _check_images(raw, lines, problems)
-        _check_body_links(raw, sources.get(raw.path), lines, problems)
-        _check_field_links(raw, problems)
+        known = memo.recall_problems(raw.path, "links") if memo else None
+        if known is None:
+            known = []
+            lines: list[int] = []
+            _check_images(raw, lines, known)
+            _check_body_links(raw, sources.get(raw.path), lines, known)
+            _check_field_links(raw, known)
+            if memo:
+                memo.keep_problems(raw.path, "links", known)
+        problems.extend(known)
 
 
 def _check_images(raw: RawRecord, lines: list[int], problems: list[Problem]) -> None:
