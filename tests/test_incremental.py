@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from demarche import cache, reuse
+from demarche import cache, record_pages, reuse
 from demarche import validate as validate_module
 from demarche.cache import SourceCache, cached_load_archive
 from demarche.load import load_archive
@@ -325,6 +325,12 @@ def _add_named_actor(project: Project) -> None:
     )
 
 
+def _rename_speaker(project: Project) -> None:
+    """A speaker's name, which the marks in an unchanged text show."""
+    path = project.root / LAVROV
+    path.write_text(path.read_text(encoding="utf-8").replace("name: Sergei Lavrov", "name: Sergey Lavrov"), encoding="utf-8")
+
+
 def _add_link(project: Project) -> None:
     path = project.sources / "actors" / "nato.md"
     path.write_text(path.read_text(encoding="utf-8") + "[Site](https://example.org/nato)\n", encoding="utf-8")
@@ -368,6 +374,7 @@ CHANGES: dict[str, Callable[[Project], None]] = {
     "a source removed": _remove_source,
     "an actor added whose name an unchanged text holds": _add_named_actor,
     "a link added to a text": _add_link,
+    "a speaker renamed": _rename_speaker,
     "a template edited": _edit_template,
     "the site's name changed in mkdocs.yml": _rename_site,
     "another version of the code": _other_code,
@@ -414,21 +421,23 @@ def test_an_alias_given_or_taken_changes_what_unchanged_texts_mention(tmp_path: 
         assert docs_files(project) == clean_docs(project, tmp_path / f"clean-{mentioned}")
 
 
-def test_an_unchanged_file_is_not_searched_for_names_nor_links_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unchanged_file_is_not_searched_for_names_nor_links_again_nor_marked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = golden_project(tmp_path / "p")
     searched = counting(monkeypatch, NameIndex, "find")
     checked = counting(monkeypatch, validate_module, "_check_field_links")
+    marked = counting(monkeypatch, record_pages, "body_markdown")
     generate(project)
-    assert (len(searched), len(checked)) == (
-        len(list(project.sources.glob("texts/*/*.md"))),
-        len(list(project.sources.rglob("*.md"))) - 1,
-    )
+    texts, records = len(list(project.sources.glob("texts/*/*.md"))), len(list(project.sources.rglob("*.md"))) - 1
+    assert (len(searched), len(checked), len(marked)) == (texts, records, records)
     source = next(project.sources.glob("texts/*/*.md"))
     source.write_text(source.read_text(encoding="utf-8") + "\nAn added sentence.\n", encoding="utf-8")
-    searched.clear()
-    checked.clear()
+    for calls in (searched, checked, marked):
+        calls.clear()
     generate(project)
     assert len(searched) == 1 and [raw.path for raw in checked] == [source.relative_to(project.root).as_posix()]
+    assert len(marked) == records - texts + 1  # the prose of actors, agreements and demands, and the edited text
     assert docs_files(project) == clean_docs(project, tmp_path / "clean")
 
 

@@ -128,7 +128,7 @@ def cached_load_archive(sources_dir: Path, root: Path, state: Path) -> tuple[lis
 
 class SourceCache:
     """The source files as loaded by the last runs, and what the stages found in each file alone: the statements
-    and the problems validate built of it (validate.StatementMemo), the names of records it mentions (link.NameMemo).
+    and the problems validate built of it (validate.StatementMemo), and what later stages derived of it (memo.FileMemo).
 
     The entries are kept in SHARDS files by a hash of their path, so that one file edited rewrites
     a small part of the cache, and a clean run creates a few files, not one per source. Save under
@@ -170,33 +170,16 @@ class SourceCache:
             shard.used[path]["statements"] = [[_statement_values(s) for s in statements], [list(astuple(p)) for p in problems]]
             shard.changed = True
 
-    def recall_problems(self, path: str, stage: str) -> list[Problem] | None:
-        """The problems keep_problems recorded of a file as it is now for a stage's check of it alone, or None."""
+    def recall_derived(self, path: str, name: str, key: str) -> Any:
+        """What keep_derived recorded under name for a file as it is now, with this key (memo.FileMemo); else None."""
         entry = self._shard(path).used.get(path)
-        kept = entry.get(f"problems:{stage}") if entry else None
-        try:
-            return [Problem(*p) for p in kept] if isinstance(kept, list) else None
-        except TypeError:
-            return None
+        kept = entry.get(f"derived:{name}") if entry else None
+        return kept[1] if isinstance(kept, list) and len(kept) == 2 and kept[0] == key else None
 
-    def keep_problems(self, path: str, stage: str, problems: list[Problem]) -> None:
+    def keep_derived(self, path: str, name: str, key: str, value: Any) -> None:
         shard = self._shard(path)
         if path in shard.used:
-            shard.used[path][f"problems:{stage}"] = [list(astuple(p)) for p in problems]
-            shard.changed = True
-
-    def recall_names(self, path: str, index: str) -> set[str] | None:
-        """The names of the index (by its digest) that keep_names recorded as found in a file as it is now, or None."""
-        entry = self._shard(path).used.get(path)
-        kept = entry.get("names") if entry else None
-        if not isinstance(kept, list) or len(kept) != 2 or kept[0] != index or not isinstance(kept[1], list):
-            return None
-        return {str(name) for name in kept[1]}
-
-    def keep_names(self, path: str, index: str, found: set[str]) -> None:
-        shard = self._shard(path)
-        if path in shard.used:
-            shard.used[path]["names"] = [index, sorted(found)]
+            shard.used[path][f"derived:{name}"] = [key, value]
             shard.changed = True
 
     def save(self) -> None:

@@ -12,8 +12,8 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 
+from demarche.memo import FileMemo
 from demarche.mentions import build_index
 from demarche.quotes import normalise
 from demarche.records import Actor, Agreement, Archive, Demand, Source, Statement
@@ -105,19 +105,7 @@ class Graph:
     )  # source id -> statement id -> the anchors it had under its speaker's former ids
 
 
-class NameMemo(Protocol):
-    """The names a source's file (its title and text) was found to hold when last read as it is now, by the index's digest.
-
-    What the index finds in a text depends on that text and the index alone; the load cache
-    (cache.SourceCache) keeps it with the file's entry, so an unchanged text is not read word by word again.
-    """
-
-    def recall_names(self, path: str, index: str) -> set[str] | None: ...
-
-    def keep_names(self, path: str, index: str, found: set[str]) -> None: ...
-
-
-def link(archive: Archive, memo: NameMemo | None = None) -> Graph:
+def link(archive: Archive, memo: FileMemo | None = None) -> Graph:
     graph = Graph(
         archive=archive,
         actors={a.id: a for a in archive.actors},
@@ -248,7 +236,9 @@ def _stances(graph: Graph, items: list[Said]) -> dict[str, Stance]:
     return {d: _stance(graph.demands[d], positions[d]) for d in ordered}
 
 
-def _link_mentions(graph: Graph, memo: NameMemo | None = None) -> None:
+def _link_mentions(graph: Graph, memo: FileMemo | None = None) -> None:
+    """What each source mentions, and the reverse. The names found in a text depend on it and on the index
+    alone: the memo keeps them with the text's file, under a digest of every name and alias of the index."""
     names = [(f"actor:{a.id}", (a.name, *a.aliases)) for a in graph.actors.values()]
     names += [(f"agreement:{a.id}", (a.title, *a.aliases)) for a in graph.agreements.values()]
     index = build_index(names)
@@ -256,11 +246,10 @@ def _link_mentions(graph: Graph, memo: NameMemo | None = None) -> None:
     sources_of: dict[str, list[Source]] = defaultdict(list)
     pair_counts: dict[str, Counter[str]] = defaultdict(Counter)
     for source in graph.newest:
-        found = memo.recall_names(source.path, digest) if memo else None
-        if found is None:
-            found = index.find(source.title + "\n" + source.body)
-            if memo:
-                memo.keep_names(source.path, digest, found)
+        kept = memo.recall_derived(source.path, "names", digest) if memo else None
+        found = set(kept) if isinstance(kept, list) else index.find(source.title + "\n" + source.body)
+        if memo and kept is None:
+            memo.keep_derived(source.path, "names", digest, sorted(found))
         actor_ids = {k.split(":", 1)[1] for k in found if k.startswith("actor:")} | set(source.actors)
         agreement_ids = {k.split(":", 1)[1] for k in found if k.startswith("agreement:")} | set(source.agreements)
         demand_ids = set(source.demands)

@@ -30,6 +30,7 @@ from demarche.index_pages import index_pages
 from demarche.introduction import check_introduction, read_introduction
 from demarche.link import Graph, link
 from demarche.load import load_archive
+from demarche.memo import FileMemo
 from demarche.opendata import open_data_files
 from demarche.plan import File, Page, check_outputs
 from demarche.problems import ContentError, Problem, has_errors
@@ -137,10 +138,10 @@ def generate_pages(project: Project, incremental: bool = False) -> tuple[Graph, 
         if has_errors(problems):
             raise ContentError(problems)
         graph = link(archive, sources)
+        pages, files = plan_site(graph, project.site_info(), sources)
     finally:
         if sources is not None:
             sources.save()
-    pages, files = plan_site(graph, project.site_info())
     if incremental:
         rendered = render_reusing(pages, project.templates, project.docs, project.state).texts
     else:
@@ -148,9 +149,11 @@ def generate_pages(project: Project, incremental: bool = False) -> tuple[Graph, 
     return graph, outputs(rendered, files), problems
 
 
-def plan_site(graph: Graph, site: SiteInfo) -> tuple[list[Page], list[File]]:
-    """Every output of the site: the pages to render and the other files, refused if two would stand in one place."""
-    pages = with_head([*record_pages(graph, site), *index_pages(graph, site)], graph, site)
+def plan_site(graph: Graph, site: SiteInfo, memo: FileMemo | None = None) -> tuple[list[Page], list[File]]:
+    """Every output of the site: the pages to render and the other files, refused if two would stand in one place.
+
+    memo: what was derived of each unchanged source file by the last run (the load cache)."""
+    pages = with_head([*record_pages(graph, site, memo), *index_pages(graph, site)], graph, site)
     files = [field_reference_file(), *redirect_files(graph, site), *feed_files(graph, site), *open_data_files(graph, site)]
     files += citation_files(graph, site)
     check_outputs(pages, files)

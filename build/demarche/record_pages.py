@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 
 from demarche import cite, svg
 from demarche.link import Graph, Position, Said, remark_ids
+from demarche.memo import FileMemo
 from demarche.plan import (
     PAGE_SIZE,
     Context,
@@ -37,8 +39,9 @@ DESCRIPTION = 200  # characters of a record's text in its page's description
 STATEMENTS_PAGE_SIZE = PAGE_SIZE  # statements in full on a source's page, and on each of its further pages
 
 
-def record_pages(graph: Graph, site: SiteInfo) -> list[Page]:
-    pages = [p for s in graph.archive.sources for p in _source_pages(graph, site, s)]
+def record_pages(graph: Graph, site: SiteInfo, memo: FileMemo | None = None) -> list[Page]:
+    """Every record's pages; memo keeps each source's marked text with its file (see _marked_text)."""
+    pages = [p for s in graph.archive.sources for p in _source_pages(graph, site, s, memo)]
     for actor in graph.archive.actors:
         pages += _actor_pages(graph, site, actor)
     for agreement in graph.archive.agreements:
@@ -129,7 +132,7 @@ class SourceStatementsPage(Context):
     pager: Paged[StatementView]
 
 
-def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
+def _source_pages(graph: Graph, site: SiteInfo, source: Source, memo: FileMemo | None = None) -> list[Page]:
     """A source's page, and further pages for a long list of statements.
 
     A statement listed on a further page keeps its public URL /sources/<id>/#<statement> on the
@@ -164,7 +167,7 @@ def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
                 st.date,
             )
         )
-    text, marked = body_markdown(source.body, marks)
+    text, marked = _marked_text(source, marks, memo)
     citation = cite.source_citation(source, graph, site)
 
     def view(links: Links, said: Said) -> StatementView:
@@ -212,6 +215,23 @@ def _source_pages(graph: Graph, site: SiteInfo, source: Source) -> list[Page]:
         for at, pager in pagers[1:]
     ]
     return [page(doc, "source.md.j2", context), *further_pages]
+
+
+def _marked_text(source: Source, marks: list[QuoteMark], memo: FileMemo | None) -> tuple[str, set[str]]:
+    """text.body_markdown of a source's text, kept with its file under a digest of the text and the marks.
+
+    The marks hold what else the text shows (numbers, speakers' names, links to entries on further
+    pages, former anchors): the repr of frozen dataclasses of plain values names every field's value.
+    """
+    if memo is None:
+        return body_markdown(source.body, marks)
+    key = hashlib.sha256(repr((source.body, tuple(marks))).encode("utf-8", "surrogatepass")).hexdigest()
+    kept = memo.recall_derived(source.path, "markdown", key)
+    if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], str) and isinstance(kept[1], list):
+        return kept[0], set(kept[1])
+    text, marked = body_markdown(source.body, marks)
+    memo.keep_derived(source.path, "markdown", key, [text, sorted(marked)])
+    return text, marked
 
 
 def _translator(graph: Graph, links: Links, translator: str | None) -> Link | None:

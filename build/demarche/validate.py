@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from demarche import htmlcheck
 from demarche.chars import BIDI, describe, hidden_in, mixed_scripts
 from demarche.load import Position, RawRecord, bidi_warning
+from demarche.memo import FileMemo
 from demarche.overlap import SHINGLE_WORDS, repeated_texts
 from demarche.problems import Problem, has_errors
 from demarche.quotes import closest_passage, find_quote, normalise, unmarked_quotes
@@ -311,7 +312,7 @@ def _expected(kind: str) -> str:
     return {"date": "a date", "url": "an address", "id": "an id", "slug": "an id"}.get(kind, "text")
 
 
-class StatementMemo(Protocol):
+class StatementMemo(FileMemo, Protocol):
     """What this stage built of each source file's statements when it last checked the file as it is now.
 
     The statements of a source, and the problems found in them, depend on its file alone; the load
@@ -322,10 +323,6 @@ class StatementMemo(Protocol):
     def recall(self, path: str) -> tuple[tuple[Statement, ...], list[Problem]] | None: ...
 
     def keep(self, path: str, statements: tuple[Statement, ...], problems: list[Problem]) -> None: ...
-
-    def recall_problems(self, path: str, stage: str) -> list[Problem] | None: ...
-
-    def keep_problems(self, path: str, stage: str, problems: list[Problem]) -> None: ...
 
 
 def validate(
@@ -792,7 +789,7 @@ def _check_links(
     so the memo keeps it with the file's entry.
     """
     for raw, _ in cleaned:
-        known = memo.recall_problems(raw.path, "links") if memo else None
+        known = _recalled_problems(memo.recall_derived(raw.path, "links", "") if memo else None)
         if known is None:
             known = []
             lines: list[int] = []
@@ -800,8 +797,16 @@ def _check_links(
             _check_body_links(raw, sources.get(raw.path), lines, known)
             _check_field_links(raw, known)
             if memo:
-                memo.keep_problems(raw.path, "links", known)
+                memo.keep_derived(raw.path, "links", "", [list(dataclasses.astuple(p)) for p in known])
         problems.extend(known)
+
+
+def _recalled_problems(kept: Any) -> list[Problem] | None:
+    """Problems as keep_derived was given them, or None when kept is not that."""
+    try:
+        return [Problem(*p) for p in kept] if isinstance(kept, list) else None
+    except TypeError:
+        return None
 
 
 def _check_images(raw: RawRecord, lines: list[int], problems: list[Problem]) -> None:
