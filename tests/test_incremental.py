@@ -4,6 +4,7 @@ rendered again only when their context did, and nothing runs when no input chang
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import shutil
@@ -150,6 +151,21 @@ def test_the_statements_of_an_unchanged_source_are_not_built_again(tmp_path: Pat
     built.clear()
     assert checked_from_the_cache(project.root) == expected
     assert [raw.path for raw in built] == [source.relative_to(project.root).as_posix()]
+
+
+@pytest.mark.parametrize("days", [0, 1, 400])
+def test_the_checks_of_an_unchanged_file_are_those_of_today(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, days: int) -> None:
+    """A date more than a year ahead is a warning on the day it is checked: a later day checks the file again."""
+    project = project_of(tmp_path / "p")
+
+    def on(day: datetime.date) -> None:
+        monkeypatch.setattr(validate_module.dt, "date", type("Day", (datetime.date,), {"today": staticmethod(lambda: day)}))
+
+    on(datetime.date(2020, 6, 1))  # the source and its statement are dated December 2021
+    assert [p.code for p in checked_from_the_cache(project.root)[1]] == ["future-date", "future-date"]
+    on(datetime.date(2020, 6, 1) + datetime.timedelta(days=days))
+    assert checked_from_the_cache(project.root) == check(project)
+    assert [p.code for p in check(project)[1]] == (["future-date", "future-date"] if days < 400 else [])
 
 
 def test_a_file_rewritten_within_one_tick_of_the_clock_is_read_again(tmp_path: Path) -> None:
@@ -421,22 +437,24 @@ def test_an_alias_given_or_taken_changes_what_unchanged_texts_mention(tmp_path: 
         assert docs_files(project) == clean_docs(project, tmp_path / f"clean-{mentioned}")
 
 
-def test_an_unchanged_file_is_not_searched_for_names_nor_links_again_nor_marked(
+def test_an_unchanged_file_is_not_checked_nor_searched_for_names_nor_marked_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = golden_project(tmp_path / "p")
     searched = counting(monkeypatch, NameIndex, "find")
     checked = counting(monkeypatch, validate_module, "_check_field_links")
+    fields = counting(monkeypatch, validate_module, "_check_file_name")
     marked = counting(monkeypatch, record_pages, "body_markdown")
     generate(project)
     texts, records = len(list(project.sources.glob("texts/*/*.md"))), len(list(project.sources.rglob("*.md"))) - 1
-    assert (len(searched), len(checked), len(marked)) == (texts, records, records)
+    assert (len(searched), len(checked), len(fields), len(marked)) == (texts, records, records, records)
     source = next(project.sources.glob("texts/*/*.md"))
     source.write_text(source.read_text(encoding="utf-8") + "\nAn added sentence.\n", encoding="utf-8")
-    for calls in (searched, checked, marked):
+    for calls in (searched, checked, fields, marked):
         calls.clear()
     generate(project)
-    assert len(searched) == 1 and [raw.path for raw in checked] == [source.relative_to(project.root).as_posix()]
+    edited = [source.relative_to(project.root).as_posix()]
+    assert len(searched) == 1 and [raw.path for raw in checked] == [raw.path for raw in fields] == edited
     assert len(marked) == records - texts + 1  # the prose of actors, agreements and demands, and the edited text
     assert docs_files(project) == clean_docs(project, tmp_path / "clean")
 

@@ -338,11 +338,8 @@ def validate(
     problems: list[Problem] = []
     cleaned: list[tuple[RawRecord, dict[str, Any]]] = []
     for raw in raws:
-        checker = _Checker(raw, problems)
-        _check_file_name(raw, checker)
-        _check_placeholder(raw, problems)
-        clean = checker.check_mapping(raw.data, KINDS[raw.kind].fields, (), "the front matter") if raw.readable else {}
-        _check_translator(clean, checker)
+        clean, found = _checked_record(raw, memo)
+        problems.extend(found)
         cleaned.append((raw, clean))
     ids = _check_unique_ids(cleaned, problems)
     _check_references(cleaned, ids, problems)
@@ -351,6 +348,55 @@ def validate(
     if all_warnings or has_errors(problems):
         problems.extend(_repeated_texts(archive.sources, {raw.path: raw.body_line for raw, _ in cleaned}))
     return archive, problems
+
+
+def _checked_record(raw: RawRecord, memo: FileMemo | None) -> tuple[dict[str, Any], list[Problem]]:
+    """The checks of one file alone (its name, the placeholder, every field): its checked values and their problems.
+
+    They depend on the file and on today's date (a date more than FUTURE_DAYS ahead is a warning),
+    so the memo keeps them with the file's entry under the date.
+    """
+    today = dt.date.today().isoformat()
+    kept = memo.recall_derived(raw.path, "fields", today) if memo else None
+    recalled = _recalled_record(kept, raw.kind)
+    if recalled is not None:
+        return recalled
+    problems: list[Problem] = []
+    checker = _Checker(raw, problems)
+    _check_file_name(raw, checker)
+    _check_placeholder(raw, problems)
+    clean = checker.check_mapping(raw.data, KINDS[raw.kind].fields, (), "the front matter") if raw.readable else {}
+    _check_translator(clean, checker)
+    if memo:
+        memo.keep_derived(raw.path, "fields", today, [clean, [list(dataclasses.astuple(p)) for p in problems]])
+    return clean, problems
+
+
+def _recalled_record(kept: Any, kind: str) -> tuple[dict[str, Any], list[Problem]] | None:
+    """What _checked_record kept, as it returned it (JSON has lists where it gave tuples), or None when kept is not that."""
+    problems = _recalled_problems(kept[1]) if isinstance(kept, list) and len(kept) == 2 else None
+    if problems is None:
+        return None
+    try:
+        return _restored_values(kept[0], KINDS[kind].fields), problems
+    except (TypeError, KeyError, AttributeError):
+        return None
+
+
+def _restored_values(data: dict[str, Any], fields: tuple[Field, ...]) -> dict[str, Any]:
+    """Checked values back from JSON: check_value gives a tuple for a list of ids or strings, a list of mappings for a nested list."""
+    restored: dict[str, Any] = {}
+    for spec in fields:
+        if spec.name in data:
+            value = data[spec.name]
+            if spec.type in NESTED:
+                value = [_restored_values(item, NESTED[spec.type]) for item in value]
+            elif spec.type in ("ids", "strings", "slugs"):
+                value = tuple(value)
+            restored[spec.name] = value
+    if restored.keys() != data.keys():
+        raise KeyError("not checked values")
+    return restored
 
 
 def _repeated_texts(sources: tuple[Source, ...], body_lines: dict[str, int]) -> Iterator[Problem]:
