@@ -378,6 +378,16 @@ def _journal_left(project: Project) -> None:
     )
 
 
+def _journal_with_a_page_left(project: Project) -> None:
+    """A killed build committed a page it had staged (unlike the page docs/ holds, which the next run would keep)."""
+    staged = project.docs / ".demarche-staging-x" / "actors" / "nato.md"
+    staged.parent.mkdir(parents=True)
+    staged.write_text("What a killed build staged.\n", encoding="utf-8")
+    (project.docs / ".demarche-journal.json").write_text(
+        json.dumps({"staging": ".demarche-staging-x", "put": ["actors/nato.md"], "remove": []}), encoding="utf-8"
+    )
+
+
 def _corrupt_stamp(project: Project) -> None:
     stamp = project.state / "generated.json"
     stamp.write_bytes(stamp.read_bytes()[:-10])
@@ -398,6 +408,7 @@ CHANGES: dict[str, Callable[[Project], None]] = {
     "a generated page edited by hand": _edit_page,
     "a generated page edited by hand, same size and time": _edit_page_same_size,
     "a write's journal left by a killed build": _journal_left,
+    "a write's journal with a page left by a killed build": _journal_with_a_page_left,
     "the stamp cut short": _corrupt_stamp,
 }
 

@@ -47,7 +47,7 @@ from demarche.sitebuild import Plan
 from demarche.text import parse_date
 from demarche.urls import SiteInfo
 from demarche.validate import validate
-from demarche.write import WriteReport, naming, read_manifest, remove_temporary_files, replace_file, undo, write_pages
+from demarche.write import WriteReport, naming, read_manifest, recover, remove_temporary_files, replace_file, undo, write_pages
 
 if TYPE_CHECKING:
     from hashlib import _Hash
@@ -132,6 +132,12 @@ def generate_pages(project: Project, incremental: bool = False) -> tuple[Graph, 
     looking for repeated texts, which only `check` and a failing build show (its ContentError holds
     every problem `check` finds).
     """
+    graph, pages, problems, _ = _generated_pages(project, incremental)
+    return graph, pages, problems
+
+
+def _generated_pages(project: Project, incremental: bool) -> tuple[Graph, dict[str, str | bytes], list[Problem], frozenset[str]]:
+    """generate_pages, and the pages whose text was taken from docs/ as it is (see reuse.render_reusing)."""
     sources = SourceCache(project.sources, project.root, project.state) if incremental else None
     try:
         archive, problems = _checked(project, sources, all_warnings=False)
@@ -142,11 +148,10 @@ def generate_pages(project: Project, incremental: bool = False) -> tuple[Graph, 
     finally:
         if sources is not None:
             sources.save()
-    if incremental:
-        rendered = render_reusing(pages, project.templates, project.docs, project.state).texts
-    else:
-        rendered = render_pages(pages, project.templates)
-    return graph, outputs(rendered, files), problems
+    if not incremental:
+        return graph, outputs(render_pages(pages, project.templates), files), problems, frozenset()
+    rendered = render_reusing(pages, project.templates, project.docs, project.state)
+    return graph, outputs(rendered.texts, files), problems, frozenset(rendered.texts.keys() - set(rendered.rendered))
 
 
 def plan_site(graph: Graph, site: SiteInfo, memo: FileMemo | None = None) -> tuple[list[Page], list[File]]:
@@ -190,9 +195,10 @@ def generate_locked(project: Project, force: bool = False) -> Generated:
     if stamp is not None:
         return Generated(WriteReport((), stamp.pages, ()), None, stamp.epoch)
     forget_generation(project.state)
+    recover(project.docs)  # a killed build's committed write, finished before pages are taken from docs/
     with _collector_paused():
-        graph, pages, _ = generate_pages(project, incremental=True)
-        report = write_pages(project.docs, pages)
+        graph, pages, _, as_read = _generated_pages(project, incremental=True)
+        report = write_pages(project.docs, pages, as_read)
     epoch = archive_epoch(graph.archive)
     save_generation(project.state, project.docs, inputs, GenerationStamp(epoch, len(pages)))
     return Generated(report, graph, epoch)

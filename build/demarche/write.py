@@ -40,7 +40,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,8 +92,12 @@ def read_manifest(docs: Path) -> set[str]:
         return set()
 
 
-def write_pages(docs: Path, pages: Mapping[str, str | bytes]) -> WriteReport:
-    """Bring docs/ in line with pages (docs-relative path -> content), in one transaction."""
+def write_pages(docs: Path, pages: Mapping[str, str | bytes], as_read: Set[str] = frozenset()) -> WriteReport:
+    """Bring docs/ in line with pages (docs-relative path -> content), in one transaction.
+
+    as_read: generated pages whose content the caller took from docs/ itself, under the build lock
+    (reuse.render_reusing): they are unchanged, and are not read again to be compared.
+    """
     recover(docs)
     previous = read_manifest(docs)
     folders: dict[str, Path] = {}
@@ -105,6 +109,9 @@ def write_pages(docs: Path, pages: Mapping[str, str | bytes]) -> WriteReport:
     replaced: dict[str, bytes | None] = {}
     unchanged = 0
     for rel, content in sorted(pages.items()):
+        if rel in as_read and rel in previous:
+            unchanged += 1
+            continue
         data = content.encode("utf-8") if isinstance(content, str) else content
         old = _read(targets[rel])
         if old == data:
