@@ -347,6 +347,12 @@ def _rename_speaker(project: Project) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("name: Sergei Lavrov", "name: Sergey Lavrov"), encoding="utf-8")
 
 
+def _rename_demand(project: Project) -> None:
+    """A demand's title, which the pictures of unchanged actors (who make it) show."""
+    path = project.sources / "demands" / "no-further-nato-enlargement.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: No further NATO", "title: No more NATO"), encoding="utf-8")
+
+
 def _add_link(project: Project) -> None:
     path = project.sources / "actors" / "nato.md"
     path.write_text(path.read_text(encoding="utf-8") + "[Site](https://example.org/nato)\n", encoding="utf-8")
@@ -401,6 +407,7 @@ CHANGES: dict[str, Callable[[Project], None]] = {
     "an actor added whose name an unchanged text holds": _add_named_actor,
     "a link added to a text": _add_link,
     "a speaker renamed": _rename_speaker,
+    "a demand renamed": _rename_demand,
     "a template edited": _edit_template,
     "the site's name changed in mkdocs.yml": _rename_site,
     "another version of the code": _other_code,
@@ -448,7 +455,7 @@ def test_an_alias_given_or_taken_changes_what_unchanged_texts_mention(tmp_path: 
         assert docs_files(project) == clean_docs(project, tmp_path / f"clean-{mentioned}")
 
 
-def test_an_unchanged_file_is_not_checked_nor_searched_for_names_nor_marked_again(
+def test_an_unchanged_file_is_not_checked_searched_marked_nor_drawn_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = golden_project(tmp_path / "p")
@@ -456,17 +463,25 @@ def test_an_unchanged_file_is_not_checked_nor_searched_for_names_nor_marked_agai
     checked = counting(monkeypatch, validate_module, "_check_field_links")
     fields = counting(monkeypatch, validate_module, "_check_file_name")
     marked = counting(monkeypatch, record_pages, "body_markdown")
+    drawn = counting(monkeypatch, record_pages.svg, "neighbourhood")
     generate(project)
     texts, records = len(list(project.sources.glob("texts/*/*.md"))), len(list(project.sources.rglob("*.md"))) - 1
-    assert (len(searched), len(checked), len(fields), len(marked)) == (texts, records, records, records)
+    assert (len(searched), len(checked), len(fields), len(marked), len(drawn)) == (
+        texts,
+        records,
+        records,
+        records,
+        records - texts,
+    )
     source = next(project.sources.glob("texts/*/*.md"))
     source.write_text(source.read_text(encoding="utf-8") + "\nAn added sentence.\n", encoding="utf-8")
-    for calls in (searched, checked, fields, marked):
+    for calls in (searched, checked, fields, marked, drawn):
         calls.clear()
     generate(project)
     edited = [source.relative_to(project.root).as_posix()]
     assert len(searched) == 1 and [raw.path for raw in checked] == [raw.path for raw in fields] == edited
     assert len(marked) == records - texts + 1  # the prose of actors, agreements and demands, and the edited text
+    assert drawn == []  # the pictures show records, not texts
     assert docs_files(project) == clean_docs(project, tmp_path / "clean")
 
 

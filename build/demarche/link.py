@@ -205,6 +205,9 @@ def remark_ids(said: Said, field_name: str, others: bool = True) -> tuple[str, .
     Its reports are the statement and its repeats (`same_as`) and, with others, the same passage in
     other sources with their repeats.
     """
+    if not said.repeats and not (others and said.also):  # most statements: one report
+        own: tuple[str, ...] = tuple(getattr(said.statement, field_name))
+        return own if len(own) < 2 else tuple(dict.fromkeys(own))
     reports = [said.statement, *said.repeats]
     if others:
         reports += [st for other in said.also for st in (other.statement, *other.repeats)]

@@ -8,6 +8,8 @@ that a change to any of them derives the value again. Values are JSON.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from typing import Any, Protocol
 
 
@@ -16,3 +18,22 @@ class FileMemo(Protocol):
         """The value kept under name for the file at path (as it is now) with this key; None when there is none."""
 
     def keep_derived(self, path: str, name: str, key: str, value: Any) -> None: ...
+
+
+def remembered(
+    memo: FileMemo | None, path: str, name: str, inputs: tuple[Any, ...], compute: Callable[[], Any], valid: Callable[[Any], bool]
+) -> Any:
+    """compute(), a JSON value made of inputs alone, kept with the file at path under the digest of the inputs' repr.
+
+    inputs: every argument compute passes on, as plain values and frozen dataclasses of them, whose
+    repr names every value. valid: whether a kept value is of the shape compute returns.
+    """
+    if memo is None:
+        return compute()
+    key = hashlib.sha256(repr(inputs).encode("utf-8", "surrogatepass")).hexdigest()
+    kept = memo.recall_derived(path, name, key)
+    if kept is not None and valid(kept):
+        return kept
+    value = compute()
+    memo.keep_derived(path, name, key, value)
+    return value

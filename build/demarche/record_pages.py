@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from demarche import cite, svg
 from demarche.link import Graph, Position, Said, remark_ids
-from demarche.memo import FileMemo
+from demarche.memo import FileMemo, remembered
 from demarche.plan import (
     PAGE_SIZE,
     Context,
@@ -40,14 +40,14 @@ STATEMENTS_PAGE_SIZE = PAGE_SIZE  # statements in full on a source's page, and o
 
 
 def record_pages(graph: Graph, site: SiteInfo, memo: FileMemo | None = None) -> list[Page]:
-    """Every record's pages; memo keeps each source's marked text with its file (see _marked_text)."""
+    """Every record's pages; memo keeps what a page shows of its own record's file (_marked_text, _picture)."""
     pages = [p for s in graph.archive.sources for p in _source_pages(graph, site, s, memo)]
     for actor in graph.archive.actors:
-        pages += _actor_pages(graph, site, actor)
+        pages += _actor_pages(graph, site, actor, memo)
     for agreement in graph.archive.agreements:
-        pages += _agreement_pages(graph, site, agreement)
+        pages += _agreement_pages(graph, site, agreement, memo)
     for demand in graph.archive.demands:
-        pages += _demand_pages(graph, site, demand)
+        pages += _demand_pages(graph, site, demand, memo)
     return pages
 
 
@@ -218,20 +218,33 @@ def _source_pages(graph: Graph, site: SiteInfo, source: Source, memo: FileMemo |
 
 
 def _marked_text(source: Source, marks: list[QuoteMark], memo: FileMemo | None) -> tuple[str, set[str]]:
-    """text.body_markdown of a source's text, kept with its file under a digest of the text and the marks.
+    """text.body_markdown of a source's text, kept with its file (the marks hold what else the text shows)."""
+    text, marked = remembered(
+        memo,
+        source.path,
+        "markdown",
+        (source.body, tuple(marks)),
+        lambda: _marked_value(source.body, marks),
+        lambda kept: isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], str) and isinstance(kept[1], list),
+    )
+    return text, set(marked)
 
-    The marks hold what else the text shows (numbers, speakers' names, links to entries on further
-    pages, former anchors): the repr of frozen dataclasses of plain values names every field's value.
-    """
-    if memo is None:
-        return body_markdown(source.body, marks)
-    key = hashlib.sha256(repr((source.body, tuple(marks))).encode("utf-8", "surrogatepass")).hexdigest()
-    kept = memo.recall_derived(source.path, "markdown", key)
-    if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], str) and isinstance(kept[1], list):
-        return kept[0], set(kept[1])
-    text, marked = body_markdown(source.body, marks)
-    memo.keep_derived(source.path, "markdown", key, [text, sorted(marked)])
-    return text, marked
+
+def _marked_value(body: str, marks: list[QuoteMark]) -> list[Any]:
+    text, marked = body_markdown(body, marks)
+    return [text, sorted(marked)]
+
+
+def _picture(memo: FileMemo | None, record: Actor | Agreement | Demand, doc: str, title: str, groups: list[svg.Group]) -> str:
+    """svg.neighbourhood of a record's page, kept with its file."""
+    picture: str = remembered(
+        memo, record.path, "picture", (doc, title, tuple(groups)), lambda: svg.neighbourhood(doc, title, groups), _is_str
+    )
+    return picture
+
+
+def _is_str(kept: object) -> bool:
+    return isinstance(kept, str)
 
 
 def _translator(graph: Graph, links: Links, translator: str | None) -> Link | None:
@@ -337,7 +350,7 @@ class ActorPage(Context):
     permalink: str
 
 
-def _actor_pages(graph: Graph, site: SiteInfo, actor: Actor) -> list[Page]:
+def _actor_pages(graph: Graph, site: SiteInfo, actor: Actor, memo: FileMemo | None = None) -> list[Page]:
     doc = doc_path("actor", actor.id)
     links = Links(doc)
     said = graph.said_by.get(actor.id, [])
@@ -359,7 +372,7 @@ def _actor_pages(graph: Graph, site: SiteInfo, actor: Actor) -> list[Page]:
         wikidata=actor.wikidata,
         aliases=actor.aliases,
         prose=body_markdown(actor.body)[0],
-        picture=svg.neighbourhood(doc, actor.name, svg.actor_groups(graph, actor)),
+        picture=_picture(memo, actor, doc, actor.name, svg.actor_groups(graph, actor)),
         roles=tuple(RoleView(r.title, _actor_or_none(graph, links, r.of), r.start, r.until) for r in actor.roles),
         members=links.actors(graph.actors[m] for m in actor.members),
         parts=links.actors(graph.parts.get(actor.id, [])),
@@ -417,7 +430,7 @@ class AgreementPage(Context):
     permalink: str
 
 
-def _agreement_pages(graph: Graph, site: SiteInfo, agreement: Agreement) -> list[Page]:
+def _agreement_pages(graph: Graph, site: SiteInfo, agreement: Agreement, memo: FileMemo | None = None) -> list[Page]:
     doc = doc_path("agreement", agreement.id)
     links = Links(doc)
     cited = graph.citations.get(agreement.id, [])
@@ -435,7 +448,7 @@ def _agreement_pages(graph: Graph, site: SiteInfo, agreement: Agreement) -> list
         url=agreement.url,
         aliases=agreement.aliases,
         prose=body_markdown(agreement.body)[0],
-        picture=svg.neighbourhood(doc, agreement.title, svg.agreement_groups(graph, agreement)),
+        picture=_picture(memo, agreement, doc, agreement.title, svg.agreement_groups(graph, agreement)),
         citations=citations,
         demands=links.demands(graph.agreement_demands.get(agreement.id, [])),
         sources=sources,
@@ -469,7 +482,7 @@ class DemandPage(Context):
     permalink: str
 
 
-def _demand_pages(graph: Graph, site: SiteInfo, demand: Demand) -> list[Page]:
+def _demand_pages(graph: Graph, site: SiteInfo, demand: Demand, memo: FileMemo | None = None) -> list[Page]:
     doc = doc_path("demand", demand.id)
     links = Links(doc)
     taken: list[Position] = graph.positions.get(demand.id, [])
@@ -489,7 +502,7 @@ def _demand_pages(graph: Graph, site: SiteInfo, demand: Demand) -> list[Page]:
         supported_by=len({s.speaker.id for s in stance.supported}),
         rejected_by=len({s.speaker.id for s in stance.rejected}),
         prose=body_markdown(demand.body)[0],
-        picture=svg.neighbourhood(doc, demand.title, svg.demand_groups(graph, demand)),
+        picture=_picture(memo, demand, doc, demand.title, svg.demand_groups(graph, demand)),
         positions=positions,
         agreements=links.agreements(graph.demand_agreements.get(demand.id, [])),
         related=links.demands(graph.related.get(demand.id, [])),
