@@ -353,6 +353,17 @@ def _rename_demand(project: Project) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("title: No further NATO", "title: No more NATO"), encoding="utf-8")
 
 
+def _add_report(project: Project) -> None:
+    """Another source reporting the passage an unchanged one holds: both link to each other (`also`)."""
+    (project.sources / "texts" / "2021" / "tass-lavrov.md").write_text(
+        "---\ntitle: TASS on Lavrov\ndate: 2021-12-05\nkind: article\nstatements:\n  - speaker: sergei-lavrov\n"
+        '    quote: "The further advance of NATO to the east will definitely affect Russia\'s security"\n'
+        "    date: 2021-12-02\n---\nLavrov said: “The further advance of NATO to the east will definitely affect "
+        "Russia’s security.”\n",
+        encoding="utf-8",
+    )
+
+
 def _add_link(project: Project) -> None:
     path = project.sources / "actors" / "nato.md"
     path.write_text(path.read_text(encoding="utf-8") + "[Site](https://example.org/nato)\n", encoding="utf-8")
@@ -371,6 +382,14 @@ def _rename_site(project: Project) -> None:
     config = project.config_file
     config.write_text(
         config.read_text(encoding="utf-8").replace("site_name: Demarche", "site_name: Demarche X"), encoding="utf-8"
+    )
+
+
+def _move_site(project: Project) -> None:
+    config = project.config_file
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("https://demarche.github.io/demarche/", "https://example.org/archive/"),
+        encoding="utf-8",
     )
 
 
@@ -408,8 +427,10 @@ CHANGES: dict[str, Callable[[Project], None]] = {
     "a link added to a text": _add_link,
     "a speaker renamed": _rename_speaker,
     "a demand renamed": _rename_demand,
+    "a source added that reports an unchanged one's passage": _add_report,
     "a template edited": _edit_template,
     "the site's name changed in mkdocs.yml": _rename_site,
+    "the site's address changed in mkdocs.yml": _move_site,
     "another version of the code": _other_code,
     "a generated page deleted by hand": _delete_page,
     "a generated page edited by hand": _edit_page,

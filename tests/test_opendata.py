@@ -13,8 +13,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from demarche.opendata import CSV_COLUMNS, csv_cell
+from demarche.cache import SourceCache
+from demarche.link import link
+from demarche.opendata import CSV_COLUMNS, archive_data, archive_json, csv_cell
 from demarche.pipeline import Project, generate_pages
+from demarche.validate import validate
 from tests.conftest import ROOT, make_project
 from tests.golden import golden_files
 
@@ -52,6 +55,24 @@ def test_archive_json_follows_its_schema(tmp_path: Path) -> None:
     jsonschema.Draft202012Validator(schema).validate(data)
     assert schema["$id"] == SITE + "data/archive.schema.json"
     assert [len(data[k]) for k in ("sources", "actors", "agreements", "demands")] == [2, 8, 2, 1]
+
+
+@pytest.mark.parametrize("files", ["golden", "empty"])
+def test_archive_json_put_together_from_kept_parts_is_json_dumps_of_the_data(tmp_path: Path, files: str) -> None:
+    """Each source's part kept with its file (the load cache), the whole has the bytes of json.dumps of archive_data."""
+    project = make_project(tmp_path / "p", golden_files() if files == "golden" else {})
+    sources = SourceCache(project.sources, project.root, project.state)
+    raws, _ = sources.load()
+    graph = link(validate(raws, sources)[0], sources)
+    site = project.site_info()
+    whole = json.dumps(archive_data(graph, site), ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert archive_json(graph, site, None) == whole
+    assert archive_json(graph, site, sources) == whole  # each part made, and kept
+    assert archive_json(graph, site, sources) == whole  # each part taken from the memo
+    sources.save()
+    sources = SourceCache(project.sources, project.root, project.state)
+    sources.load()
+    assert archive_json(graph, site, sources) == whole  # read back from the cache's files
 
 
 def test_the_schema_rejects_what_the_archive_cannot_hold(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from demarche.link import Graph, Said
+from demarche.memo import FileMemo, remembered
 from demarche.plan import File, text_file
 from demarche.records import Actor, Agreement, Demand, Source, Statement
 from demarche.schema import ID_MAX, ID_PATTERN, KINDS, NESTED, Field
@@ -47,9 +48,10 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
-def open_data_files(graph: Graph, site: SiteInfo) -> list[File]:
+def open_data_files(graph: Graph, site: SiteInfo, memo: FileMemo | None = None) -> list[File]:
+    """The files; memo keeps each source's part of the archive's JSON with its file (see _source_json)."""
     return [
-        text_file(ARCHIVE_DATA, _dump(archive_data(graph, site), compact=True)),
+        text_file(ARCHIVE_DATA, archive_json(graph, site, memo)),
         text_file(ARCHIVE_SCHEMA, _dump(json_schema(site), compact=False)),
         text_file(STATEMENTS_DATA, statements_csv(graph, site)),
     ]
@@ -66,14 +68,52 @@ def _dump(data: Any, compact: bool) -> str:
 
 def archive_data(graph: Graph, site: SiteInfo) -> dict[str, Any]:
     """Every record, statement and link of the archive, in the shape json_schema describes."""
+    sources = [_source(graph, site, s) for s in _sources_in_order(graph)]
+    return {**_head(site), "sources": sources, **_other_records(graph, site)}
+
+
+def archive_json(graph: Graph, site: SiteInfo, memo: FileMemo | None) -> str:
+    """archive_data as compact JSON (one line), each source's part taken from the memo when its inputs are unchanged.
+
+    Compact JSON of a mapping is its members' JSON joined: the parts are put together as json.dumps would.
+    """
+    sources = ",".join(_source_json(graph, site, s, memo) for s in _sources_in_order(graph))
+    head, others = _dump(_head(site), compact=True).rstrip("\n"), _dump(_other_records(graph, site), compact=True).rstrip("\n")
+    return f'{head[:-1]},"sources":[{sources}],{others[1:]}\n'
+
+
+def _head(site: SiteInfo) -> dict[str, Any]:
+    return {"format": FORMAT, "site": {"name": site.name, "url": site.url or None}}
+
+
+def _sources_in_order(graph: Graph) -> list[Source]:
+    return sorted(graph.archive.sources, key=lambda s: (s.date, s.id))
+
+
+def _other_records(graph: Graph, site: SiteInfo) -> dict[str, Any]:
     return {
-        "format": FORMAT,
-        "site": {"name": site.name, "url": site.url or None},
-        "sources": [_source(graph, site, s) for s in sorted(graph.archive.sources, key=lambda s: (s.date, s.id))],
         "actors": [_record(site, "actor", a) for a in sorted(graph.archive.actors, key=lambda a: a.id)],
         "agreements": [_record(site, "agreement", a) for a in sorted(graph.archive.agreements, key=lambda a: a.id)],
         "demands": [_record(site, "demand", d) for d in sorted(graph.archive.demands, key=lambda d: d.id)],
     }
+
+
+def _source_json(graph: Graph, site: SiteInfo, source: Source, memo: FileMemo | None) -> str:
+    """A source's part of the archive's JSON. All of it but its text is kept with its file (whose record it is)
+    under the digest of what else it shows: the site's address, the other reports of its statements, its mentions."""
+    also = tuple((said.statement.id, tuple(o.key for o in said.also)) for said in graph.in_source.get(source.id, []))
+    found = graph.mentions[source.id]
+    mentions = tuple(tuple(r.id for r in records) for records in (found.actors, found.agreements, found.demands))
+    without_text: str = remembered(
+        memo,
+        source.path,
+        "data",
+        (site.url, also, mentions),
+        lambda: _dump({k: v for k, v in _source(graph, site, source).items() if k != "text"}, compact=True).rstrip("\n"),
+        lambda kept: isinstance(kept, str) and kept.endswith("}"),
+    )
+    text = _dump({"text": source.body}, compact=True).rstrip("\n")
+    return f"{without_text[:-1]},{text[1:]}"
 
 
 def _fields(fields: tuple[Field, ...], record: object) -> dict[str, Any]:
