@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from demarche import cache, record_pages, reuse
+from demarche import cache, feeds, record_pages, reuse
 from demarche import validate as validate_module
 from demarche.cache import SourceCache, cached_load_archive
 from demarche.load import load_archive
@@ -364,6 +364,17 @@ def _add_report(project: Project) -> None:
     )
 
 
+def _add_statement(project: Project) -> None:
+    """A statement added to a text: the feed of its speaker, whose file is unchanged, gains it."""
+    path = project.sources / "texts" / "2021" / "lavrov-osce.md"
+    statement = (
+        "  - speaker: sergei-lavrov\n    quote: He recalled the Bucharest decision\n    date: 2021-12-03\n    reported: true\n"
+    )
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("---\nLavrov warned", statement + "---\nLavrov warned"), encoding="utf-8"
+    )
+
+
 def _add_link(project: Project) -> None:
     path = project.sources / "actors" / "nato.md"
     path.write_text(path.read_text(encoding="utf-8") + "[Site](https://example.org/nato)\n", encoding="utf-8")
@@ -427,6 +438,7 @@ CHANGES: dict[str, Callable[[Project], None]] = {
     "a link added to a text": _add_link,
     "a speaker renamed": _rename_speaker,
     "a demand renamed": _rename_demand,
+    "a statement added to a text": _add_statement,
     "a source added that reports an unchanged one's passage": _add_report,
     "a template edited": _edit_template,
     "the site's name changed in mkdocs.yml": _rename_site,
@@ -476,15 +488,14 @@ def test_an_alias_given_or_taken_changes_what_unchanged_texts_mention(tmp_path: 
         assert docs_files(project) == clean_docs(project, tmp_path / f"clean-{mentioned}")
 
 
-def test_an_unchanged_file_is_not_checked_searched_marked_nor_drawn_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_what_an_unchanged_file_gives_is_not_made_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = golden_project(tmp_path / "p")
     searched = counting(monkeypatch, NameIndex, "find")
     checked = counting(monkeypatch, validate_module, "_check_field_links")
     fields = counting(monkeypatch, validate_module, "_check_file_name")
     marked = counting(monkeypatch, record_pages, "body_markdown")
     drawn = counting(monkeypatch, record_pages.svg, "neighbourhood")
+    feeds_made = counting(monkeypatch, feeds, "atom")
     generate(project)
     texts, records = len(list(project.sources.glob("texts/*/*.md"))), len(list(project.sources.rglob("*.md"))) - 1
     assert (len(searched), len(checked), len(fields), len(marked), len(drawn)) == (
@@ -496,13 +507,16 @@ def test_an_unchanged_file_is_not_checked_searched_marked_nor_drawn_again(
     )
     source = next(project.sources.glob("texts/*/*.md"))
     source.write_text(source.read_text(encoding="utf-8") + "\nAn added sentence.\n", encoding="utf-8")
-    for calls in (searched, checked, fields, marked, drawn):
+    actors = len(list(project.sources.glob("actors/*.md")))
+    assert len(feeds_made) == 1 + actors  # the archive's feed, and each actor's
+    for calls in (searched, checked, fields, marked, drawn, feeds_made):
         calls.clear()
     generate(project)
     edited = [source.relative_to(project.root).as_posix()]
     assert len(searched) == 1 and [raw.path for raw in checked] == [raw.path for raw in fields] == edited
     assert len(marked) == records - texts + 1  # the prose of actors, agreements and demands, and the edited text
     assert drawn == []  # the pictures show records, not texts
+    assert len(feeds_made) == 1  # the archive's feed; the actors' feeds show no text
     assert docs_files(project) == clean_docs(project, tmp_path / "clean")
 
 

@@ -8,12 +8,14 @@ from the clock, so an unchanged archive gives byte-identical feeds.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from demarche.link import Graph, Said
+from demarche.memo import FileMemo, is_text, remembered
 from demarche.plan import File, text_file
 from demarche.records import Actor, Source
 from demarche.svg import shorten
@@ -48,10 +50,16 @@ class Feed:
     entries: tuple[Entry, ...]
 
 
-def feed_files(graph: Graph, site: SiteInfo) -> list[File]:
-    """The archive's feed, each actor's, and the sitemap beside the actors' feeds."""
+def feed_files(graph: Graph, site: SiteInfo, memo: FileMemo | None = None) -> list[File]:
+    """The archive's feed, each actor's, and the sitemap beside the actors' feeds.
+
+    memo keeps each actor's feed document with the actor's file, under the digest of its Feed.
+    """
     files = [text_file(SITE_FEED, atom(sources_feed(graph, site)))]
-    files += [text_file(actor_feed_doc(a.id), atom(actor_feed(graph, site, a))) for a in graph.archive.actors]
+    for actor in graph.archive.actors:
+        feed = actor_feed(graph, site, actor)
+        document: str = remembered(memo, actor.path, "feed", (feed,), functools.partial(atom, feed), is_text)
+        files.append(text_file(actor_feed_doc(actor.id), document))
     return [*files, text_file(FEEDS_SITEMAP, feeds_sitemap(graph, site))]
 
 

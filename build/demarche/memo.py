@@ -37,3 +37,8 @@ def remembered(
     value = compute()
     memo.keep_derived(path, name, key, value)
     return value
+
+
+def is_text(kept: object) -> bool:
+    """The check of `remembered` for a value that is a string."""
+    return isinstance(kept, str)

@@ -159,7 +159,12 @@ def plan_site(graph: Graph, site: SiteInfo, memo: FileMemo | None = None) -> tup
 
     memo: what was derived of each unchanged source file by the last run (the load cache)."""
     pages = with_head([*record_pages(graph, site, memo), *index_pages(graph, site)], graph, site)
-    files = [field_reference_file(), *redirect_files(graph, site), *feed_files(graph, site), *open_data_files(graph, site, memo)]
+    files = [
+        field_reference_file(),
+        *redirect_files(graph, site),
+        *feed_files(graph, site, memo),
+        *open_data_files(graph, site, memo),
+    ]
     files += citation_files(graph, site)
     check_outputs(pages, files)
     return pages, files

@@ -8,7 +8,7 @@ from typing import Any
 
 from demarche import cite, svg
 from demarche.link import Graph, Position, Said, remark_ids
-from demarche.memo import FileMemo, remembered
+from demarche.memo import FileMemo, is_text, remembered
 from demarche.plan import (
     PAGE_SIZE,
     Context,
@@ -238,13 +238,9 @@ def _marked_value(body: str, marks: list[QuoteMark]) -> list[Any]:
 def _picture(memo: FileMemo | None, record: Actor | Agreement | Demand, doc: str, title: str, groups: list[svg.Group]) -> str:
     """svg.neighbourhood of a record's page, kept with its file."""
     picture: str = remembered(
-        memo, record.path, "picture", (doc, title, tuple(groups)), lambda: svg.neighbourhood(doc, title, groups), _is_str
+        memo, record.path, "picture", (doc, title, tuple(groups)), lambda: svg.neighbourhood(doc, title, groups), is_text
     )
     return picture
-
-
-def _is_str(kept: object) -> bool:
-    return isinstance(kept, str)
 
 
 def _translator(graph: Graph, links: Links, translator: str | None) -> Link | None:
