@@ -95,9 +95,12 @@ def render_reusing(pages: Iterable[Page], templates: Path, docs: Path, state: Pa
             env = env or environment(templates)
             text = render_page(env, page)
             rendered.append(page.doc)
+            sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        else:
+            sha256 = previous[page.doc][1]  # what _kept_text compared docs/'s bytes with
         texts[page.doc] = text
         if digest is not None:
-            record[page.doc] = [digest, hashlib.sha256(text.encode("utf-8")).hexdigest()]
+            record[page.doc] = [digest, sha256]
     if record != previous:
         write_state(_state_file(state, RENDERED), RENDERED, {"templates": version, "pages": record})
     return Rendered(texts, tuple(rendered))
