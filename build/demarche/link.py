@@ -342,9 +342,10 @@ def _link_former_anchors(graph: Graph) -> None:
         taken = {st.id for st in source.statements}
         found: dict[str, tuple[str, ...]] = {}
         for st in source.statements:
-            if st.id != statement_anchor(st.speaker, st.quote):
+            former_ids = graph.actors[st.speaker].former_ids
+            if not former_ids or st.id != statement_anchor(st.speaker, st.quote):  # most speakers have no former id
                 continue
-            olds = [statement_anchor(old, st.quote) for old in graph.actors[st.speaker].former_ids]
+            olds = [statement_anchor(old, st.quote) for old in former_ids]
             fresh = tuple(dict.fromkeys(a for a in olds if a not in taken))
             taken.update(fresh)
             if fresh:
