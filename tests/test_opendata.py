@@ -15,7 +15,7 @@ import pytest
 
 from demarche.cache import SourceCache
 from demarche.link import link
-from demarche.opendata import CSV_COLUMNS, archive_data, archive_json, csv_cell
+from demarche.opendata import CSV_COLUMNS, archive_data, archive_json, csv_cell, statements_csv
 from demarche.pipeline import Project, generate_pages
 from demarche.validate import validate
 from tests.conftest import ROOT, make_project
@@ -58,21 +58,23 @@ def test_archive_json_follows_its_schema(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("files", ["golden", "empty"])
-def test_archive_json_put_together_from_kept_parts_is_json_dumps_of_the_data(tmp_path: Path, files: str) -> None:
-    """Each source's part kept with its file (the load cache), the whole has the bytes of json.dumps of archive_data."""
+def test_open_data_put_together_from_kept_parts_is_what_is_made_at_once(tmp_path: Path, files: str) -> None:
+    """Each source's part kept with its file (the load cache), the archive's JSON has the bytes of json.dumps of
+    archive_data, and the CSV those of the rows made without the memo (test_golden holds their bytes)."""
     project = make_project(tmp_path / "p", golden_files() if files == "golden" else {})
     sources = SourceCache(project.sources, project.root, project.state)
     raws, _ = sources.load()
     graph = link(validate(raws, sources)[0], sources)
     site = project.site_info()
     whole = json.dumps(archive_data(graph, site), ensure_ascii=False, separators=(",", ":")) + "\n"
-    assert archive_json(graph, site, None) == whole
-    assert archive_json(graph, site, sources) == whole  # each part made, and kept
-    assert archive_json(graph, site, sources) == whole  # each part taken from the memo
+    rows = statements_csv(graph, site, None)
+    assert (archive_json(graph, site, None), len(rows.splitlines())) == (whole, 1 + len(graph.every))
+    assert (archive_json(graph, site, sources), statements_csv(graph, site, sources)) == (whole, rows)  # made, and kept
+    assert (archive_json(graph, site, sources), statements_csv(graph, site, sources)) == (whole, rows)  # from the memo
     sources.save()
     sources = SourceCache(project.sources, project.root, project.state)
     sources.load()
-    assert archive_json(graph, site, sources) == whole  # read back from the cache's files
+    assert (archive_json(graph, site, sources), statements_csv(graph, site, sources)) == (whole, rows)  # from its files
 
 
 def test_the_schema_rejects_what_the_archive_cannot_hold(tmp_path: Path) -> None:

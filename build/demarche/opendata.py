@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from demarche.link import Graph, Said
@@ -53,7 +54,7 @@ def open_data_files(graph: Graph, site: SiteInfo, memo: FileMemo | None = None) 
     return [
         text_file(ARCHIVE_DATA, archive_json(graph, site, memo)),
         text_file(ARCHIVE_SCHEMA, _dump(json_schema(site), compact=False)),
-        text_file(STATEMENTS_DATA, statements_csv(graph, site)),
+        text_file(STATEMENTS_DATA, statements_csv(graph, site, memo)),
     ]
 
 
@@ -275,38 +276,65 @@ def csv_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def statements_csv(graph: Graph, site: SiteInfo) -> str:
+def statements_csv(graph: Graph, site: SiteInfo, memo: FileMemo | None = None) -> str:
     """One statement a row, in date order, with a header row (columns: CSV_COLUMNS).
 
     Every statement has its row, a repeat (`same_as`) and each source's report of one passage too:
     `same_as` and `also_in` (the other reports' permalinks) let a program count each remark once.
+    memo keeps the rows of each source's statements with its file (see _source_rows).
     """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    in_source: dict[str, list[Said]] = {}
     for said in graph.every:
-        st, source = said.statement, said.source
-        row = {
-            "date": st.date,
-            "speaker": st.speaker,
-            "speaker_name": said.speaker.name,
-            "quote": st.quote,
-            "reported": "true" if st.reported else "false",
-            "occasion": st.occasion or "",
-            "about": LIST_SEPARATOR.join(st.about),
-            "makes": LIST_SEPARATOR.join(st.makes),
-            "supports": LIST_SEPARATOR.join(st.supports),
-            "rejects": LIST_SEPARATOR.join(st.rejects),
-            "cites": LIST_SEPARATOR.join(st.cites),
-            "source": source.id,
-            "source_title": source.title,
-            "source_date": source.date,
-            "publisher": source.publisher or "",
-            "statement": st.id,
-            "permalink": permalink(site, doc_path("source", source.id), st.id),
-            "note": st.note or "",
-            "same_as": st.same_as or "",
-            "also_in": LIST_SEPARATOR.join(_other(site, other)["permalink"] for other in said.also),
-        }
-        writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
+        in_source.setdefault(said.source.id, []).append(said)
+    rows = {source.id: _source_rows(site, source, in_source.get(source.id, []), memo) for source in graph.archive.sources}
+    lines = [_csv_line(CSV_COLUMNS), *(rows[said.source.id][said.statement.id] for said in graph.every)]
+    return "".join(lines)
+
+
+def _source_rows(site: SiteInfo, source: Source, said: list[Said], memo: FileMemo | None) -> dict[str, str]:
+    """The CSV line of each statement of a source, by its id. Kept with the source's file under the digest of what
+    else a row shows: the site's address, each speaker's name, the other reports of each passage."""
+    inputs = (site.url, tuple((s.statement.id, s.speaker.name, tuple(o.key for o in s.also)) for s in said))
+    rows: dict[str, str] = remembered(
+        memo,
+        source.path,
+        "rows",
+        inputs,
+        lambda: {s.statement.id: _csv_line(_statement_row(site, s)) for s in said},
+        lambda kept: isinstance(kept, dict) and all(isinstance(v, str) for v in kept.values()),
+    )
+    return rows
+
+
+def _statement_row(site: SiteInfo, said: Said) -> list[str]:
+    st, source = said.statement, said.source
+    row = {
+        "date": st.date,
+        "speaker": st.speaker,
+        "speaker_name": said.speaker.name,
+        "quote": st.quote,
+        "reported": "true" if st.reported else "false",
+        "occasion": st.occasion or "",
+        "about": LIST_SEPARATOR.join(st.about),
+        "makes": LIST_SEPARATOR.join(st.makes),
+        "supports": LIST_SEPARATOR.join(st.supports),
+        "rejects": LIST_SEPARATOR.join(st.rejects),
+        "cites": LIST_SEPARATOR.join(st.cites),
+        "source": source.id,
+        "source_title": source.title,
+        "source_date": source.date,
+        "publisher": source.publisher or "",
+        "statement": st.id,
+        "permalink": permalink(site, doc_path("source", source.id), st.id),
+        "note": st.note or "",
+        "same_as": st.same_as or "",
+        "also_in": LIST_SEPARATOR.join(_other(site, other)["permalink"] for other in said.also),
+    }
+    return [csv_cell(row[c]) for c in CSV_COLUMNS]
+
+
+def _csv_line(cells: Sequence[str]) -> str:
+    """One CSV row as csv.writer writes it (a row's text never depends on the rows around it)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
     return out.getvalue()
