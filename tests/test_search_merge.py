@@ -229,3 +229,33 @@ def test_kept_fragments_are_linked_not_copied(built: Built, tmp_path: Path) -> N
     out = indexed(site, records, tmp_path / "state", tmp_path / "site")
     fragment = next((out / "pagefind" / "fragment").iterdir())
     assert os.stat(fragment).st_nlink >= 2
+
+
+def test_two_shards_fragments_of_one_name_keep_each_page_its_own_text(built: Built, tmp_path: Path) -> None:
+    """Fragments are named by 7 characters of their hash: at 50,000 records two shards hold different
+    fragments under one name a few times. Made so here by renaming one shard's kept fragment."""
+    site, records = built
+    state = tmp_path / "state"
+    indexed(site, records, state, tmp_path / "before")
+    folders = sorted((state / "search" / "pagefind").glob("[0-9]*"))
+    first, second = (json.loads((folder / "summary.json").read_text()) for folder in folders[:2])
+    taken = first["languages"]["en"]["pages"][0][0]
+    moved = second["languages"]["en"]["pages"][0][0]
+    manifest = json.loads((folders[1] / "manifest.json").read_text())
+    files = manifest["files"]
+    files[f"fragment/{taken}.pf_fragment"] = files.pop(f"fragment/{moved}.pf_fragment")
+    (folders[1] / "files" / "fragment" / f"{moved}.pf_fragment").rename(
+        folders[1] / "files" / "fragment" / f"{taken}.pf_fragment"
+    )
+    (folders[1] / "manifest.json").write_text(json.dumps(manifest))
+    second["languages"]["en"]["pages"][0][0] = taken
+    (folders[1] / "summary.json").write_text(json.dumps(second))
+    for path in (state / "search").glob("merged-*.json"):
+        path.unlink()
+    out = indexed(site, records, state, tmp_path / "after")
+    expected = searchable(bundle_files(tmp_path / "before" / "pagefind"))["en"]["pages"]
+    assert searchable(bundle_files(out / "pagefind"))["en"]["pages"] == expected
+    names = {path.name for path in (out / "pagefind" / "fragment").iterdir()}
+    # the later shard's fragment takes one more character of its own hash, as Pagefind lengthens a name
+    assert f"{taken}.pf_fragment" in names and f"{moved}.pf_fragment" not in names
+    assert [name for name in names if name.startswith(moved)] == [name for name in names if len(name) == len(moved) + 1 + 12]

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import json
 import marshal
@@ -49,7 +50,7 @@ import cbor2
 from pagefind.index import IndexConfig, PagefindIndex
 from pagefind.service import PagefindService
 
-from demarche import search_merge
+from demarche import search_bundle, search_merge
 from demarche.search_bundle import BundleError, unpack
 from demarche.search_merge import Language, Postings, Shard
 from demarche.search_records import SearchRecord
@@ -57,8 +58,8 @@ from demarche.write import TEMPORARY, create_file, replace_file
 
 BUNDLE = "pagefind"  # the pages' bundle: the folder in site/, and so the URL /pagefind/
 STATEMENTS = "pagefind/statements"  # the statements' bundle, merged into the pages' one by the /search/ page
-SHARDS = 32  # at most, the parts a bundle is indexed in
-PER_SHARD = {"pagefind": 100, "pagefind/statements": 300}  # at least, pages or records in a shard (a power of two shards)
+SHARDS = 64  # at most, the parts a bundle is indexed in (pages or records of one edited source: a 64th)
+PER_SHARD = {"pagefind": 50, "pagefind/statements": 300}  # at least, pages or records in a shard (a power of two shards)
 PAGEFIND_CONFIG = IndexConfig(exclude_selectors=[".headerlink"])  # the toc's permalink signs (¶) are not words
 _SERVICES = 2  # Pagefind binaries at once (one works on one request at a time)
 _FORMAT = 2  # of the kept shards: a change here makes every shard be indexed again
@@ -131,22 +132,25 @@ def _page_url(rel: str) -> str:
 
 def _page_inputs(site: Path, kept: _Kept) -> list[_Input]:
     """Every HTML page of the site that Pagefind indexes (it has the body mark), read only if it changed."""
-    seen = kept.read_json("pages.json") or {}
+    seen = kept.read_json("pages.json")
+    seen = seen if isinstance(seen, dict) else {}
     now: dict[str, list[Any]] = {}
     inputs = []
+    base = str(site)
     for rel in _html_files(site):
-        path = site / rel
-        st = path.stat()
+        path = f"{base}/{rel}"
+        st = os.stat(path)
         identity = [st.st_ino, st.st_size, st.st_mtime_ns]
         known = seen.get(rel)
-        if known is not None and known[:3] == identity:
-            digest, indexed = known[3], known[4]
+        if isinstance(known, list) and len(known) == 5 and known[:3] == identity:
+            digest, indexed = str(known[3]), bool(known[4])
         else:
-            data = path.read_bytes()
+            with open(path, "rb") as file:
+                data = file.read()
             digest, indexed = hashlib.sha256(data).hexdigest(), _BODY in data
         now[rel] = [*identity, digest, indexed]
         if indexed:
-            inputs.append(_Input(url=_page_url(rel), digest=digest, add={"source_path": rel, "file": str(path)}, html=True))
+            inputs.append(_Input(url=_page_url(rel), digest=digest, add={"source_path": rel, "file": path}, html=True))
     kept.write_json("pages.json", now)
     return inputs
 
@@ -232,10 +236,10 @@ class _Kept:
         manifest = self.manifest(bundle, shard)
         if manifest is None or manifest.get("key") != key:
             return False
-        folder = self.folder(bundle, shard)
+        files = f"{self.folder(bundle, shard)}/files/"
         try:
-            return all((folder / "files" / rel).stat().st_size == size for rel, (size, _) in manifest["files"].items())
-        except OSError:
+            return all(os.stat(files + rel).st_size == size for rel, (size, _) in manifest["files"].items())
+        except (OSError, TypeError, ValueError):
             return False
 
     def store(self, bundle: str, shard: int, key: str, files: Mapping[str, bytes]) -> None:
@@ -307,8 +311,8 @@ class _ShardFiles(Mapping[str, bytes]):
     def __len__(self) -> int:
         return len(self.manifest["files"])
 
-    def path(self, rel: str) -> Path:
-        return self.folder / "files" / rel
+    def path(self, rel: str) -> str:
+        return f"{self.folder}/files/{rel}"
 
 
 async def _index_changed(kept: _Kept, inputs: Mapping[str, Mapping[int, Sequence[_Input]]]) -> None:
@@ -426,9 +430,7 @@ def _publish_bundle(
             for path, digest in last["made"].items():  # the merged files: checked, as they are read anyway
                 if hashlib.sha256(Path(path).read_bytes()).hexdigest() != digest:
                     raise ValueError(path)
-            _write(
-                target, {"pagefind-entry.json": last["entry"].encode()}, {rel: Path(path) for rel, path in last["links"].items()}
-            )
+            _write(target, {"pagefind-entry.json": last["entry"].encode()}, dict(last["links"]))
             return
         shutil.rmtree(target, ignore_errors=True)
     summaries = {shard: _summary(readers[shard]) for shard in shards}
@@ -461,16 +463,16 @@ def _publish_bundle(
     done = {
         "keys": keys,
         "entry": entry.decode(),
-        "links": {rel: str(path) for rel, path in links.items()},
-        "made": {str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in made.values()},
+        "links": links,
+        "made": {path: hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in made.values()},
     }
     kept.write_json(f"merged-{bundle.replace('/', '-')}.json", done)
 
 
-def _packed(folder: Path, bodies: Mapping[str, bytes]) -> dict[str, Path]:
+def _packed(folder: Path, bodies: Mapping[str, bytes]) -> dict[str, str]:
     """The merged files, compressed, kept in folder: each file's name is its content's hash, so one kept
     from the last build is used again (once its content is checked) and only the new ones are compressed.
-    Files no longer in the bundle are removed from folder."""
+    Files no longer in the bundle are removed from folder once they outnumber those that are."""
     folder.mkdir(parents=True, exist_ok=True)
     wanted = {rel.replace("/", "~"): rel for rel in bodies}
 
@@ -483,11 +485,12 @@ def _packed(folder: Path, bodies: Mapping[str, bytes]) -> dict[str, Path]:
 
     with ThreadPoolExecutor(max_workers=_SERVICES) as pool:  # zlib lets go of the GIL: one per core
         list(pool.map(keep, sorted(wanted)))
-    for stale in os.listdir(folder):
-        if stale not in wanted:
+    stale = [name for name in os.listdir(folder) if name not in wanted]
+    if len(stale) > len(wanted):  # removed in bulk now and then: one by one, it cost a second an edit at 5,000 sources
+        for name in stale:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(folder / stale)
-    return {rel: folder / name for name, rel in wanted.items()}
+                os.unlink(folder / name)
+    return {rel: f"{folder}/{name}" for name, rel in wanted.items()}
 
 
 def _prepare(files: _ShardFiles) -> None:
@@ -528,27 +531,38 @@ def _replace(path: Path, data: bytes) -> None:
     replace_file(path, data)
 
 
-def _fragment_links(readers: Mapping[int, _ShardFiles], summaries: Mapping[int, Mapping[str, Language]]) -> dict[str, Path]:
+def _fragment_links(readers: Mapping[int, _ShardFiles], summaries: dict[int, dict[str, Language]]) -> dict[str, str]:
     """Each fragment of the bundle by its path in it, and the kept file it is linked from.
 
-    A fragment is named by a prefix of its content's hash; two shards can hold different fragments
-    under one name (Pagefind lengthens a name that collides within the pages it indexes, not across
-    shards): the merge refuses that rather than show one page's text for another."""
-    links: dict[str, Path] = {}
+    A fragment is named by 7 characters of its content's hash, made longer when two pages of one run
+    share them; shards are run apart, so two of them can hold different fragments under one name (a
+    few times in 50,000 records). As Pagefind does, the later one (in shard order) takes a longer
+    prefix of its hash, in its shard's summary (which the merged meta file lists) and in the link."""
+    links: dict[str, str] = {}
     digests: dict[str, str] = {}
-    for shard, summary in summaries.items():
+    for shard in sorted(summaries):
         manifest = readers[shard].manifest["files"]
-        for language in summary.values():
-            for name, _ in language.pages:
+        for code, language in summaries[shard].items():
+            pages = []
+            for name, count in language.pages:
                 rel = f"fragment/{name}.pf_fragment"
                 _, digest = manifest[rel]
+                new = name
                 if rel in links and digests[rel] != digest:
-                    raise SearchIndexError(f"two pages' search fragments share the name {name}; index the site in full")
-                links[rel], digests[rel] = readers[shard].path(rel), digest
+                    full = f"{code}_{search_bundle.hex_digest(unpack(readers[shard][rel], rel))}"
+                    new = next(
+                        full[:length]
+                        for length in range(len(name) + 1, len(full) + 1)
+                        if f"fragment/{full[:length]}.pf_fragment" not in links
+                    )
+                new_rel = f"fragment/{new}.pf_fragment"
+                links[new_rel], digests[new_rel] = readers[shard].path(rel), digest
+                pages.append((new, count))
+            summaries[shard][code] = dataclasses.replace(language, pages=tuple(pages))
     return links
 
 
-def _write(target: Path, files: Mapping[str, bytes], links: Mapping[str, Path]) -> None:
+def _write(target: Path, files: Mapping[str, bytes], links: Mapping[str, str]) -> None:
     """Write the bundle into target: its entry file written, the rest hard-linked from the kept files
     (copied where the state folder is on another file system)."""
     for folder in sorted({os.path.dirname(rel) for rel in [*files, *links]}):
@@ -557,7 +571,7 @@ def _write(target: Path, files: Mapping[str, bytes], links: Mapping[str, Path]) 
         create_file(target / rel, data)
     base = str(target)
     for rel, source in links.items():
-        _link(str(source), f"{base}/{rel}")
+        _link(source, f"{base}/{rel}")
 
 
 def _link(source: str, target: str) -> None:

@@ -26,9 +26,14 @@ class BundleError(Exception):
     pass
 
 
+def hex_digest(body: bytes) -> str:
+    """The SHA-1 of body in hexadecimal as Pagefind writes it (each byte without its leading zero)."""
+    return "".join(f"{byte:x}" for byte in hashlib.sha1(body).digest())
+
+
 def name(language: str, body: bytes, taken: set[str]) -> str:
     """`<language>_<hash>`, as Pagefind names a file: 7 characters of its SHA-1, more until unique among `taken`."""
-    digest = "".join(f"{byte:x}" for byte in hashlib.sha1(body).digest())  # Pagefind's own form: no zero padding
+    digest = hex_digest(body)
     length = 7
     while (found := f"{language}_{digest[:length]}") in taken and length < len(digest):
         length += 1
@@ -38,8 +43,7 @@ def name(language: str, body: bytes, taken: set[str]) -> str:
 
 def meta_name(language: str, body: bytes) -> str:
     """The meta file's name: `<language>_<hash>` with len(language) + 8 characters of the hash."""
-    digest = "".join(f"{byte:x}" for byte in hashlib.sha1(body).digest())
-    return f"{language}_{digest[: len(language) + 8]}"
+    return f"{language}_{hex_digest(body)[: len(language) + 8]}"
 
 
 def unpack(data: bytes, name: str) -> bytes:
