@@ -33,7 +33,7 @@ import pytest
 
 from demarche import publish
 from demarche.pipeline import Project, build
-from demarche.write import recover
+from demarche.write import TEMPORARY, recover
 from tests import faults
 from tests.conftest import ROOT, make_project
 from tests.faults import Fault, Step, tree, visible
@@ -48,8 +48,9 @@ LAVROV = """
     Minister of Foreign Affairs of the Russian Federation since 2004.
     """
 TEXT = "sources/texts/2021/lavrov-osce.md"
-# The build's own state in .demarche/: the lock, the site's stamp, the generation's stamp and reused pages, the load cache.
-STATE = frozenset({"lock", "site-stamp", "generated.json", "rendered.json", "load"})
+# The build's own state in .demarche/: the lock, the site's stamp, the generation's stamp and reused pages, the load
+# cache, the search index's kept shards.
+STATE = frozenset({"lock", "site-stamp", "generated.json", "rendered.json", "load", "search"})
 SAID = """
     ---
     title: Lavrov at the OSCE
@@ -206,6 +207,7 @@ def states(scenario: Scenario, root: Path) -> list[str]:
     state = root / ".demarche"
     left = sorted(p.name for p in root.glob("site.*")) + sorted(p.name for p in state.iterdir() if p.name not in STATE)
     left += sorted(p.name for p in (state / "load").iterdir() if not re.fullmatch(r"[0-9a-f]\.json", p.name))
+    left += sorted(str(p.relative_to(state)) for p in (state / "search").rglob(f"{TEMPORARY}*"))
     if left or not (state / "site-stamp").is_file():
         problems.append(f"left over: {left}")
     return problems

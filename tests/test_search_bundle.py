@@ -1,4 +1,5 @@
-"""Pagefind's bundle in a fixed order: the files Pagefind makes in a random order come out the same bytes, under Pagefind's own names."""
+"""Pagefind's bundle files: the codec gives back Pagefind's own bytes, files are named as Pagefind names them, and
+a merged bundle is the same bytes whatever order Pagefind wrote its filters in."""
 
 from __future__ import annotations
 
@@ -9,26 +10,30 @@ import random
 
 import pytest
 
-from demarche import index
+from demarche import index, search_merge
 from demarche.link import link
-from demarche.pipeline import build, check
-from demarche.search_bundle import FILTER, META, SIGNATURE, Item, _name, canonical_bundle, decode, encode
-from demarche.search_records import statement_records
+from demarche.pipeline import check
+from demarche.search_bundle import FILTER, META, SIGNATURE, Item, decode, encode, meta_name, name
+from demarche.search_merge import Shard
+from demarche.search_records import SearchRecord, statement_records
 from tests.conftest import MINIMAL, make_project
 from tests.test_search_index import RUSSIAN_SOURCE
 
 
 @pytest.fixture(scope="module")
-def raw(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    """The files Pagefind makes for the statements of a built site in two languages, before they are put in order."""
+def records(tmp_path_factory: pytest.TempPathFactory) -> list[SearchRecord]:
     project = make_project(
         tmp_path_factory.mktemp("bundle") / "p", {**MINIMAL, "sources/texts/2021/lavrov-obse.md": RUSSIAN_SOURCE}
     )
-    build(project)
     archive, problems = check(project)
     assert problems == []
-    _, statements = asyncio.run(index._index(project.root / "site", statement_records(link(archive))))
-    return statements
+    return statement_records(link(archive))
+
+
+@pytest.fixture(scope="module")
+def raw(records: list[SearchRecord]) -> dict[str, bytes]:
+    """The files one Pagefind run makes for the statements of an archive in two languages."""
+    return asyncio.run(index.single_run(None, records))
 
 
 def body(data: bytes) -> bytes:
@@ -54,23 +59,35 @@ def test_the_codec_gives_back_pagefinds_own_bytes(raw: dict[str, bytes]) -> None
 
 def test_files_are_named_by_their_content_as_pagefind_names_them(raw: dict[str, bytes]) -> None:
     for path in raw:
-        if found := FILTER.fullmatch(path) or META.fullmatch(path):
-            language, digest = found["name"].rsplit("_", 1)
-            assert _name(language, body(raw[path]), len(digest), set()) == found["name"], path
+        if found := FILTER.fullmatch(path):
+            assert name(found["name"].split("_")[0], body(raw[path]), set()) == found["name"], path
+        elif found := META.fullmatch(path):
+            assert meta_name(found["name"].split("_")[0], body(raw[path])) == found["name"], path
 
 
-def test_any_order_pagefind_writes_comes_out_the_same(raw: dict[str, bytes]) -> None:
-    """Each run reorders the filter values and the meta file's filters, and so renames the files; the result does not change."""
-    expected = canonical_bundle(raw)
+def merged(files: dict[str, bytes], records: list[SearchRecord]) -> dict[str, bytes]:
+    """The bundle's files merged from `files` as a single shard."""
+    sort_values = {record.url: dict(record.sort) for record in records}
+    out = {}
+    for code, language in search_merge.read_languages(files).items():
+        shard = Shard(language, search_merge.postings(files, language, language.fields), 0)
+        out.update(search_merge.merge_language(code, [shard], sort_values)[1])
+    return out
+
+
+def test_any_order_pagefind_writes_comes_out_the_same(raw: dict[str, bytes], records: list[SearchRecord]) -> None:
+    """Pagefind 1.5.2 writes filter values and the meta file's filters in a random order (a Rust HashMap's),
+    and so names the files differently in each run; the merged bundle does not change."""
+    expected = merged(raw, records)
     for seed in range(5):
         files = {path: data for path, data in raw.items() if not FILTER.fullmatch(path)}
         renamed = {}
         for path, data in raw.items():
             if found := FILTER.fullmatch(path):
                 new = encode(shuffled(decode(body(data)), seed))
-                name = _name(found["name"].rsplit("_", 1)[0], new, 7, set())
-                files[f"filter/{name}.pf_filter"] = gzip.compress(SIGNATURE + new)
-                renamed[found["name"]] = name
+                file = name(found["name"].rsplit("_", 1)[0], new, set())
+                files[f"filter/{file}.pf_filter"] = gzip.compress(SIGNATURE + new)
+                renamed[found["name"]] = file
         for path in [path for path in files if META.fullmatch(path)]:
             meta = decode(body(files[path]))
             assert isinstance(meta, list) and isinstance(meta[3], list)
@@ -78,25 +95,26 @@ def test_any_order_pagefind_writes_comes_out_the_same(raw: dict[str, bytes]) -> 
             random.Random(seed).shuffle(meta[3])
             files[path] = gzip.compress(SIGNATURE + encode(meta))
         assert files != raw
-        assert canonical_bundle(files) == expected
+        assert merged(files, records) == expected
 
 
-def test_the_ordered_bundle_lists_its_filters_and_languages_sorted_and_loses_nothing(raw: dict[str, bytes]) -> None:
-    bundle = canonical_bundle(raw)
-    assert {path for path in bundle if not (FILTER.fullmatch(path) or META.fullmatch(path))} == {
-        path for path in raw if not (FILTER.fullmatch(path) or META.fullmatch(path))
-    }
-    entry = json.loads(bundle["pagefind-entry.json"])
-    assert list(entry["languages"]) == ["en", "ru"]
-    for info in entry["languages"].values():
-        meta = decode(body(bundle[f"pagefind.{info['hash']}.pf_meta"]))
+def test_the_merged_bundle_lists_its_filters_and_values_sorted_and_loses_none(
+    raw: dict[str, bytes], records: list[SearchRecord]
+) -> None:
+    bundle = merged(raw, records)
+    metas = [path for path in bundle if META.fullmatch(path)]
+    assert len(metas) == 2
+    for path in metas:
+        meta = decode(bundle[path])
         assert isinstance(meta, list) and isinstance(meta[3], list)
         names = [pair[0] for pair in meta[3] if isinstance(pair, list)]
         assert names == sorted(names) and len(names) == len(meta[3]) > 0
         for pair in meta[3]:
             assert isinstance(pair, list) and isinstance(pair[1], str)
-            filter_index = decode(body(bundle[f"filter/{pair[1]}.pf_filter"]))
+            filter_index = decode(bundle[f"filter/{pair[1]}.pf_filter"])
             assert isinstance(filter_index, list) and filter_index[0] == pair[0] and isinstance(filter_index[1], list)
             values = [value[0] for value in filter_index[1] if isinstance(value, list)]
             assert values == sorted(values) and len(values) == len(filter_index[1])
     assert sum(1 for path in bundle if FILTER.fullmatch(path)) == sum(1 for path in raw if FILTER.fullmatch(path))
+    entry = json.loads(raw["pagefind-entry.json"])
+    assert sorted(entry["languages"]) == ["en", "ru"]

@@ -144,7 +144,7 @@ def test_a_failed_index_leaves_the_published_site_as_it_was(tmp_path: Path, monk
     before = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
     (project.sources / "actors" / "nato.md").write_text("---\nname: NATO alliance\nkind: organization\n---\nThe alliance.\n")
 
-    def fail(staged: Path, records: object) -> Path:
+    def fail(staged: Path, *_: object) -> Path:
         raise index.SearchIndexError("no index")
 
     monkeypatch.setattr("demarche.pipeline.index_site", fail)

@@ -243,7 +243,11 @@ def build_site(project: Project) -> tuple[WriteReport, Published | None]:
         try:
             stamp_path.unlink(missing_ok=True)
             published = publish(
-                project.root, environ=environ, pass_fds=(lock,), finish=lambda staged: index_site(staged, records), plan=plan
+                project.root,
+                environ=environ,
+                pass_fds=(lock,),
+                finish=lambda staged: index_site(staged, records, project.state),
+                plan=plan,
             )
         except Exception:
             with contextlib.suppress(OSError):
