@@ -8,8 +8,9 @@ the search index to it there, so the index is published together with the pages 
 at all. Only a folder whose build and index both succeeded is swapped with site/, by Linux's
 renameat2(RENAME_EXCHANGE), so site/ is at every moment the previous site or the new one, whole.
 (Where the kernel or file system cannot exchange, two renames leave a moment with no site/, never a
-mixed one.) The previous site, now under the partial name, is then removed; partial folders that a
-killed build left are removed by the next publish, which holds the build lock.
+mixed one.) The previous site, now under the partial name, is then removed, here or (for `demarche build`,
+which then ends at once) by a process of its own that nothing waits for; partial folders that a killed
+build or a cut-short removal left are removed by the next publish, which holds the build lock.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def publish(
     pass_fds: Sequence[int] = (),
     finish: Callable[[Path], object] | None = None,
     plan: Plan | None = None,
+    background: bool = False,
 ) -> Published:
     """Build the site with MkDocs in strict mode and call `finish` on the staged site (the index stage);
     the previous site/ stays as it was if either fails.
@@ -66,6 +68,8 @@ def publish(
     environ is MkDocs' environment (default: this process's); pass_fds are handed to it, so that
     the build lock stays held until MkDocs ends even if this process is killed first. An OSError of
     `finish` (a full disk...) is raised as it is, naming its path; any other failure is a PublishError.
+    background: the previous site is removed by a process of its own (remove_in_background), so that
+    the caller need not wait for tens of thousands of unlinks.
     """
     site = site_dir or root / "site"
     remove_partial_sites(site)
@@ -86,8 +90,14 @@ def publish(
         if finish is not None:
             _finish(finish, staging)
         _swap(staging, site)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # the failed build, or the previous site after the swap
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # the failed build
+        raise
+    if staging.exists():  # the previous site, after the swap
+        if background:
+            remove_in_background(staging)
+        else:
+            shutil.rmtree(staging, ignore_errors=True)
     return Published(site, bool(report["dirty"]), int(report["pages"]), tuple(report["rendered"]))
 
 
@@ -112,6 +122,34 @@ def remove_partial_sites(site: Path) -> None:
     """Remove the folders killed builds left beside site/ (only under the build lock: a live build uses one)."""
     for leftover in sorted(site.parent.glob(f"{site.name}.*{PARTIAL}")):
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+_REMOVER = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+_REMOVERS: list[subprocess.Popen[bytes]] = []  # held until they end (a long-lived `serve` reaps them here)
+
+
+def remove_in_background(folder: Path) -> None:
+    """Remove folder (a previous site under a partial name) in a process of its own that nobody waits for.
+
+    No reader takes a partial folder for a site, and no build writes into one. The remover holds no
+    descriptor of this process (so not the build lock): if it is cut short, the next publish removes
+    what is left; if it still runs when the next publish removes leftovers, both remove, and each one's
+    pass alone removes the whole folder (nothing is ever added to it), so the later to end leaves nothing.
+    Where no process can be started, the folder is removed here.
+    """
+    _REMOVERS[:] = [remover for remover in _REMOVERS if remover.poll() is None]
+    try:
+        remover = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _REMOVER, os.fspath(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C in the terminal that ran the build does not stop it
+        )
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    _REMOVERS.append(remover)
 
 
 def _swap(new: Path, site: Path) -> None:
