@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
@@ -33,7 +33,9 @@ from demarche.load import load_archive
 from demarche.opendata import open_data_files
 from demarche.plan import File, Page, check_outputs
 from demarche.problems import ContentError, Problem, has_errors
-from demarche.publish import Published, publish
+from demarche.publish import Published, Started, abandon
+from demarche.publish import build as build_started
+from demarche.publish import start as start_mkdocs
 from demarche.record_pages import record_pages
 from demarche.records import Archive
 from demarche.redirects import redirect_files
@@ -164,17 +166,19 @@ class Generated:
     epoch: int  # the archive's latest date (archive_epoch)
 
 
-def generate_locked(project: Project, force: bool = False) -> Generated:
+def generate_locked(project: Project, force: bool = False, starting: Callable[[], object] | None = None) -> Generated:
     """Generate docs/ under the build lock, doing only what the changes since the last run need.
 
     Unless forced, nothing runs when nothing generation reads has changed and docs/ holds what the
     last run wrote (reuse.current_generation); otherwise every stage runs, reusing the files and
-    pages that did not change.
+    pages that did not change, and `starting` is called first.
     """
     inputs = generation_inputs(project.root, (project.sources, project.templates), project.site_info())
     stamp = None if force else current_generation(project.state, project.docs, inputs)
     if stamp is not None:
         return Generated(WriteReport((), stamp.pages, ()), None, stamp.epoch)
+    if starting is not None:
+        starting()
     forget_generation(project.state)
     with _collector_paused():
         graph, pages, _ = generate_pages(project, incremental=True)
@@ -201,40 +205,90 @@ def build_site(project: Project, *, background: bool = False) -> tuple[WriteRepo
     place, and it records site/ as that build left it, so a site/ that no build finished, or that
     anything else changed, is built again in full. background: the previous site is removed by a process
     of its own, after this returns (publish.remove_in_background).
+
+    MkDocs is started as generation starts (`_Ahead`), so that its start runs meanwhile.
     """
     with build_lock(project) as lock:
-        generated = generate_locked(project)
-        report = generated.report
-        environ = mkdocs_environ_at(generated.epoch)
         stamp_path = project.state / "site-stamp"
-        inputs = site_inputs(project, environ)
         stamp = Stamp.read(stamp_path)
         site = site_fingerprint(project.site)
-        if stamp is not None and stamp.site == site and stamp.inputs == inputs:
-            return report, None
-        graph = generated.graph or generate_locked(project, force=True).graph  # the index needs the records
-        assert graph is not None
-        records = statement_records(graph)
-        plan = dirty_plan(project, stamp, inputs, site)
+        ahead = _Ahead(project, lock, _may_be_dirty(project, stamp, site))
         try:
-            stamp_path.unlink(missing_ok=True)
-            published = publish(
-                project.root,
-                environ=environ,
-                pass_fds=(lock,),
-                finish=lambda staged: index_site(staged, records),
-                plan=plan,
-                background=background,
-            )
-        except Exception:
+            return _build_site(project, ahead, stamp, site, background)
+        finally:
+            ahead.abandon()
+
+
+def _build_site(
+    project: Project, ahead: _Ahead, stamp: Stamp | None, site: str, background: bool
+) -> tuple[WriteReport, Published | None]:
+    stamp_path = project.state / "site-stamp"
+    generated = generate_locked(project, starting=ahead.start)
+    report = generated.report
+    environ = mkdocs_environ_at(generated.epoch)
+    inputs = site_inputs(project, environ)
+    if stamp is not None and stamp.site == site and stamp.inputs == inputs:
+        return report, None
+    graph = generated.graph or generate_locked(project, force=True).graph  # the index needs the records
+    assert graph is not None
+    records = statement_records(graph)
+    plan = dirty_plan(project, stamp, inputs, site)
+    try:
+        stamp_path.unlink(missing_ok=True)
+        published = build_started(
+            ahead.take(plan, environ),
+            plan,
+            environ=environ,
+            finish=lambda staged: index_site(staged, records),
+            background=background,
+        )
+    except Exception:
+        with contextlib.suppress(OSError):
+            undo(project.docs, report)
+        if stamp is not None and site_fingerprint(project.site) == stamp.site:  # site/ is still what it says
             with contextlib.suppress(OSError):
-                undo(project.docs, report)
-            if stamp is not None and site_fingerprint(project.site) == stamp.site:  # site/ is still what it says
-                with contextlib.suppress(OSError):
-                    replace_file(stamp_path, stamp.to_bytes())
-            raise
-        replace_file(stamp_path, Stamp(inputs, site_fingerprint(project.site)).to_bytes())
-        return report, published
+                replace_file(stamp_path, stamp.to_bytes())
+        raise
+    replace_file(stamp_path, Stamp(inputs, site_fingerprint(project.site)).to_bytes())
+    return report, published
+
+
+@dataclass
+class _Ahead:
+    """MkDocs started when generation starts (publish.start), for the publish that most likely follows: Python,
+    MkDocs and the config load, and the copy of site/ is made, on the other processor, while generation runs.
+    Whether the build is dirty is known by then (`_may_be_dirty`); what changed is told when publishing."""
+
+    project: Project
+    lock: int
+    previous: Path | None  # site/, for a dirty build
+    started: Started | None = None
+
+    def start(self) -> None:
+        self.started = start_mkdocs(self.project.root, environ=dict(os.environ), pass_fds=(self.lock,), previous=self.previous)
+
+    def take(self, plan: Plan | None, environ: Mapping[str, str]) -> Started:
+        """The started MkDocs, if it builds as the plan says; else one started now."""
+        started, self.started = self.started, None
+        if started is not None and started.dirty == (plan is not None):
+            return started
+        if started is not None:
+            abandon(started)
+        previous = plan.previous if plan is not None else None
+        return start_mkdocs(self.project.root, environ=environ, pass_fds=(self.lock,), previous=previous)
+
+    def abandon(self) -> None:
+        """Stop the started MkDocs that was not needed (nothing to publish, or a failure), and remove its folder."""
+        started, self.started = self.started, None
+        if started is not None:
+            abandon(started)
+
+
+def _may_be_dirty(project: Project, stamp: Stamp | None, site: str) -> Path | None:
+    """site/, if the build after generation can be a dirty one (dirty_plan's terms, but for docs/); else None."""
+    if stamp is None or stamp.site != site or stamp.inputs.setup != site_setup(project, os.environ) or not project.site.is_dir():
+        return None
+    return project.site
 
 
 def dirty_plan(project: Project, stamp: Stamp | None, inputs: SiteInputs, site: str) -> Plan | None:
@@ -348,6 +402,12 @@ class SiteInputs:
 
 
 def site_inputs(project: Project, environ: Mapping[str, str]) -> SiteInputs:
+    docs = {rel: (info.st_size, info.st_mtime_ns) for rel, info in _visible_files(project.docs)}
+    return SiteInputs(site_setup(project, environ), environ.get("SOURCE_DATE_EPOCH", ""), docs)
+
+
+def site_setup(project: Project, environ: Mapping[str, str]) -> str:
+    """SiteInputs.setup: what MkDocs reads but docs/ (and but SOURCE_DATE_EPOCH)."""
     digest = hashlib.sha256()
     _fingerprint_file(digest, project.config_file, project.root)
     _fingerprint_tree(digest, project.root / "overrides", project.root)
@@ -356,8 +416,7 @@ def site_inputs(project: Project, environ: Mapping[str, str]) -> SiteInputs:
     digest.update(f"python {sys.version}\n".encode())
     for package in output_packages():
         digest.update(f"{package}\n".encode())
-    docs = {rel: (info.st_size, info.st_mtime_ns) for rel, info in _visible_files(project.docs)}
-    return SiteInputs(digest.hexdigest(), environ.get("SOURCE_DATE_EPOCH", ""), docs)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import demarche
-from demarche.sitebuild import Plan
+from demarche.sitebuild import Plan, go_line, start_line
 
 PARTIAL = ".partial"  # the suffix of the folder MkDocs builds into; never published
 
@@ -49,6 +49,115 @@ class Published:
     rendered: tuple[str, ...]  # by path in docs/
 
 
+@dataclass(frozen=True)
+class Started:
+    """MkDocs started on a staging folder beside site/ (sitebuild.py), waiting to be told what changed."""
+
+    site: Path
+    staging: Path
+    dirty: bool  # it builds on a copy of site/, which it makes meanwhile
+    environ: dict[str, str]  # its environment, but for the variables the word to build changes
+    process: subprocess.Popen[str]
+
+
+def start(
+    root: Path,
+    site_dir: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    pass_fds: Sequence[int] = (),
+    previous: Path | None = None,
+) -> Started:
+    """Start MkDocs, which loads itself and the config (and, given the previous site, copies it) until `build` or
+    `abandon` is called: started before generation, that costs nothing but a processor of its own.
+
+    environ is MkDocs' environment (default: this process's); pass_fds are handed to it, so that
+    the build lock stays held until MkDocs ends even if this process is killed first.
+    """
+    site = site_dir or root / "site"
+    remove_partial_sites(site)
+    staging = Path(tempfile.mkdtemp(prefix=f"{site.name}.", suffix=PARTIAL, dir=site.parent))
+    environ = dict(os.environ if environ is None else environ)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "demarche.sitebuild", str(root / "mkdocs.yml"), str(staging)],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_driver_environ(environ),
+            pass_fds=tuple(pass_fds),
+        )
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    started = Started(site, staging, previous is not None, environ, process)
+    try:
+        assert process.stdin is not None
+        process.stdin.write(start_line(previous))
+        process.stdin.flush()
+    except BaseException:
+        abandon(started)
+        raise
+    return started
+
+
+def build(
+    started: Started,
+    plan: Plan | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    finish: Callable[[Path], object] | None = None,
+    background: bool = False,
+) -> Published:
+    """Tell the started MkDocs to build, call `finish` on the staged site (the index stage), and put it in place;
+    the previous site/ stays as it was if either fails.
+
+    With a plan (given to a build started with its plan.previous), MkDocs builds only what changed
+    since the build that made site/, on a copy of it (sitebuild.py); the caller knows that site/ is as
+    that build left it. environ: MkDocs' environment now (default: as it started). An OSError of
+    `finish` (a full disk...) is raised as it is, naming its path; any other failure is a PublishError.
+    background: the previous site is removed by a process of its own (remove_in_background), so that
+    the caller need not wait for tens of thousands of unlinks.
+    """
+    if (plan is not None) != started.dirty:
+        raise ValueError("a dirty build needs a plan, and a full one none")
+    now = started.environ if environ is None else environ
+    changed = {name: now.get(name) for name in started.environ.keys() | now.keys() if started.environ.get(name) != now.get(name)}
+    staging = started.staging
+    try:
+        out, err = started.process.communicate(go_line(plan, changed))
+        if started.process.returncode != 0:
+            raise PublishError((err or out).strip())
+        report = json.loads(out.splitlines()[-1])
+        if finish is not None:
+            _finish(finish, staging)
+        _swap(staging, started.site)
+    except BaseException:
+        abandon(started)  # the failed build
+        raise
+    if staging.exists():  # the previous site, after the swap
+        if background:
+            remove_in_background(staging)
+        else:
+            shutil.rmtree(staging, ignore_errors=True)
+    return Published(started.site, bool(report["dirty"]), int(report["pages"]), tuple(report["rendered"]))
+
+
+def abandon(started: Started) -> None:
+    """Stop the started MkDocs (if it still runs) and remove its staging folder."""
+    process = started.process
+    if process.poll() is None:
+        process.kill()
+    process.wait()  # it no longer writes into the staging folder
+    for pipe in (process.stdin, process.stdout, process.stderr):
+        with contextlib.suppress(OSError):
+            if pipe is not None:
+                pipe.close()
+    shutil.rmtree(started.staging, ignore_errors=True)
+
+
 def publish(
     root: Path,
     site_dir: Path | None = None,
@@ -59,46 +168,10 @@ def publish(
     plan: Plan | None = None,
     background: bool = False,
 ) -> Published:
-    """Build the site with MkDocs in strict mode and call `finish` on the staged site (the index stage);
-    the previous site/ stays as it was if either fails.
-
-    With a plan, MkDocs builds only what changed since the build that made site/ (plan.previous), on
-    a copy of it (sitebuild.py); the caller knows that site/ is as that build left it.
-
-    environ is MkDocs' environment (default: this process's); pass_fds are handed to it, so that
-    the build lock stays held until MkDocs ends even if this process is killed first. An OSError of
-    `finish` (a full disk...) is raised as it is, naming its path; any other failure is a PublishError.
-    background: the previous site is removed by a process of its own (remove_in_background), so that
-    the caller need not wait for tens of thousands of unlinks.
-    """
-    site = site_dir or root / "site"
-    remove_partial_sites(site)
-    staging = Path(tempfile.mkdtemp(prefix=f"{site.name}.", suffix=PARTIAL, dir=site.parent))
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "demarche.sitebuild", str(root / "mkdocs.yml"), str(staging)],
-            cwd=root,
-            input=plan.to_json() if plan is not None else "",
-            capture_output=True,
-            text=True,
-            env=_driver_environ(environ),
-            pass_fds=tuple(pass_fds),
-        )
-        if result.returncode != 0:
-            raise PublishError((result.stderr or result.stdout).strip())
-        report = json.loads(result.stdout.splitlines()[-1])
-        if finish is not None:
-            _finish(finish, staging)
-        _swap(staging, site)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)  # the failed build
-        raise
-    if staging.exists():  # the previous site, after the swap
-        if background:
-            remove_in_background(staging)
-        else:
-            shutil.rmtree(staging, ignore_errors=True)
-    return Published(site, bool(report["dirty"]), int(report["pages"]), tuple(report["rendered"]))
+    """Build the site with MkDocs in strict mode (only what changed, given a plan), call `finish` on the staged
+    site, and put it in place: `start`, then `build`, at once."""
+    started = start(root, site_dir, environ=environ, pass_fds=pass_fds, previous=plan.previous if plan else None)
+    return build(started, plan, finish=finish, background=background)
 
 
 def _driver_environ(environ: Mapping[str, str] | None) -> dict[str, str]:
