@@ -33,7 +33,7 @@ from demarche.load import load_archive
 from demarche.opendata import open_data_files
 from demarche.plan import File, Page, check_outputs
 from demarche.problems import ContentError, Problem, has_errors
-from demarche.publish import Published, Started, abandon
+from demarche.publish import Published, Started, abandon, remove_in_background, remove_partial_sites
 from demarche.publish import build as build_started
 from demarche.publish import start as start_mkdocs
 from demarche.record_pages import record_pages
@@ -188,9 +188,9 @@ def generate_locked(project: Project, force: bool = False, starting: Callable[[]
     return Generated(report, graph, epoch)
 
 
-def build(project: Project) -> tuple[WriteReport, bool]:
+def build(project: Project, *, background: bool = False) -> tuple[WriteReport, bool]:
     """Generate, then publish and index (see `build_site`); returns the write report and whether MkDocs ran."""
-    report, published = build_site(project)
+    report, published = build_site(project, background=background)
     return report, published is not None
 
 
@@ -203,30 +203,34 @@ def build_site(project: Project, *, background: bool = False) -> tuple[WriteRepo
     what changed (`dirty_plan`). The stamp that says what built site/ is removed before site/ is
     touched (and put back if the build fails before it is) and written after the new site is in
     place, and it records site/ as that build left it, so a site/ that no build finished, or that
-    anything else changed, is built again in full. background: the previous site is removed by a process
-    of its own, after this returns (publish.remove_in_background).
+    anything else changed, is built again in full. The partial folders a killed build or a cut-short
+    removal left beside site/ are removed first. background: those, and the previous site once the
+    new one and its stamp are in place, are removed by processes of their own, which nothing waits for
+    (publish.remove_in_background).
 
     MkDocs is started as generation starts (`_Ahead`), so that its start runs meanwhile.
     """
     with build_lock(project) as lock:
+        remove_partial_sites(project.site, background)
         stamp_path = project.state / "site-stamp"
         stamp = Stamp.read(stamp_path)
         site = site_fingerprint(project.site)
-        ahead = _Ahead(project, lock, _may_be_dirty(project, stamp, site))
+        setup = site_setup(project, os.environ)  # SOURCE_DATE_EPOCH, which generation may move, is not in it
+        ahead = _Ahead(project, lock, _may_be_dirty(project, stamp, site, setup))
         try:
-            return _build_site(project, ahead, stamp, site, background)
+            return _build_site(project, ahead, stamp, site, setup, background)
         finally:
             ahead.abandon()
 
 
 def _build_site(
-    project: Project, ahead: _Ahead, stamp: Stamp | None, site: str, background: bool
+    project: Project, ahead: _Ahead, stamp: Stamp | None, site: str, setup: str, background: bool
 ) -> tuple[WriteReport, Published | None]:
     stamp_path = project.state / "site-stamp"
     generated = generate_locked(project, starting=ahead.start)
     report = generated.report
     environ = mkdocs_environ_at(generated.epoch)
-    inputs = site_inputs(project, environ)
+    inputs = site_inputs(project, environ, setup)
     if stamp is not None and stamp.site == site and stamp.inputs == inputs:
         return report, None
     graph = generated.graph or generate_locked(project, force=True).graph  # the index needs the records
@@ -240,7 +244,7 @@ def _build_site(
             plan,
             environ=environ,
             finish=lambda staged: index_site(staged, records),
-            background=background,
+            leave_previous=background,
         )
     except Exception:
         with contextlib.suppress(OSError):
@@ -250,6 +254,8 @@ def _build_site(
                 replace_file(stamp_path, stamp.to_bytes())
         raise
     replace_file(stamp_path, Stamp(inputs, site_fingerprint(project.site)).to_bytes())
+    if published.previous is not None:  # the last step: the build is done whatever becomes of its removal
+        remove_in_background(published.previous)
     return report, published
 
 
@@ -284,9 +290,9 @@ class _Ahead:
             abandon(started)
 
 
-def _may_be_dirty(project: Project, stamp: Stamp | None, site: str) -> Path | None:
+def _may_be_dirty(project: Project, stamp: Stamp | None, site: str, setup: str) -> Path | None:
     """site/, if the build after generation can be a dirty one (dirty_plan's terms, but for docs/); else None."""
-    if stamp is None or stamp.site != site or stamp.inputs.setup != site_setup(project, os.environ) or not project.site.is_dir():
+    if stamp is None or stamp.site != site or stamp.inputs.setup != setup or not project.site.is_dir():
         return None
     return project.site
 
@@ -401,9 +407,10 @@ class SiteInputs:
     docs: Mapping[str, tuple[int, int]]
 
 
-def site_inputs(project: Project, environ: Mapping[str, str]) -> SiteInputs:
+def site_inputs(project: Project, environ: Mapping[str, str], setup: str | None = None) -> SiteInputs:
+    """What MkDocs reads now; setup: site_setup's, if known (docs/ is read again)."""
     docs = {rel: (info.st_size, info.st_mtime_ns) for rel, info in _visible_files(project.docs)}
-    return SiteInputs(site_setup(project, environ), environ.get("SOURCE_DATE_EPOCH", ""), docs)
+    return SiteInputs(setup or site_setup(project, environ), environ.get("SOURCE_DATE_EPOCH", ""), docs)
 
 
 def site_setup(project: Project, environ: Mapping[str, str]) -> str:

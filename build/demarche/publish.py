@@ -1,5 +1,6 @@
 """Stage 6, publish: `mkdocs build --strict` into a folder of its own, then the index stage on it, then that
-folder is swapped with site/ in one step.
+folder is swapped with site/ in one step. MkDocs may be started (`start`) well before it is told to
+build (`build`): the pipeline starts it as generation starts, so that it loads meanwhile.
 
 MkDocs builds (through sitebuild.py, in a process of its own) into `site.<unique>.partial` beside site/:
 the whole site, or, given a plan, only what changed on a copy of site/ made of hard links, whose files
@@ -9,8 +10,9 @@ at all. Only a folder whose build and index both succeeded is swapped with site/
 renameat2(RENAME_EXCHANGE), so site/ is at every moment the previous site or the new one, whole.
 (Where the kernel or file system cannot exchange, two renames leave a moment with no site/, never a
 mixed one.) The previous site, now under the partial name, is then removed, here or (for `demarche build`,
-which then ends at once) by a process of its own that nothing waits for; partial folders that a killed
-build or a cut-short removal left are removed by the next publish, which holds the build lock.
+which then ends at once) by a process of its own that nothing waits for, started once the build is
+done; partial folders that a killed build or a cut-short removal left are removed by the next
+publish, which holds the build lock.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Published:
     dirty: bool
     pages: int
     rendered: tuple[str, ...]  # by path in docs/
+    previous: Path | None = None  # the previous site under a partial name, left to the caller to remove (leave_previous)
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,10 @@ def start(
     `abandon` is called: started before generation, that costs nothing but a processor of its own.
 
     environ is MkDocs' environment (default: this process's); pass_fds are handed to it, so that
-    the build lock stays held until MkDocs ends even if this process is killed first.
+    the build lock stays held until MkDocs ends even if this process is killed first. The caller, under
+    the build lock, has removed the partial folders killed builds left (remove_partial_sites).
     """
     site = site_dir or root / "site"
-    remove_partial_sites(site)
     staging = Path(tempfile.mkdtemp(prefix=f"{site.name}.", suffix=PARTIAL, dir=site.parent))
     environ = dict(os.environ if environ is None else environ)
     try:
@@ -109,7 +112,7 @@ def build(
     *,
     environ: Mapping[str, str] | None = None,
     finish: Callable[[Path], object] | None = None,
-    background: bool = False,
+    leave_previous: bool = False,
 ) -> Published:
     """Tell the started MkDocs to build, call `finish` on the staged site (the index stage), and put it in place;
     the previous site/ stays as it was if either fails.
@@ -118,15 +121,15 @@ def build(
     since the build that made site/, on a copy of it (sitebuild.py); the caller knows that site/ is as
     that build left it. environ: MkDocs' environment now (default: as it started). An OSError of
     `finish` (a full disk...) is raised as it is, naming its path; any other failure is a PublishError.
-    background: the previous site is removed by a process of its own (remove_in_background), so that
-    the caller need not wait for tens of thousands of unlinks.
+    leave_previous: the previous site is not removed here but left, under its partial name, to the caller
+    (Published.previous), which can hand it to remove_in_background once it is done.
     """
-    if (plan is not None) != started.dirty:
-        raise ValueError("a dirty build needs a plan, and a full one none")
     now = started.environ if environ is None else environ
     changed = {name: now.get(name) for name in started.environ.keys() | now.keys() if started.environ.get(name) != now.get(name)}
     staging = started.staging
     try:
+        if (plan is not None) != started.dirty:
+            raise ValueError("a dirty build needs a plan, and a full one none")
         out, err = started.process.communicate(go_line(plan, changed))
         if started.process.returncode != 0:
             raise PublishError((err or out).strip())
@@ -137,12 +140,11 @@ def build(
     except BaseException:
         abandon(started)  # the failed build
         raise
-    if staging.exists():  # the previous site, after the swap
-        if background:
-            remove_in_background(staging)
-        else:
-            shutil.rmtree(staging, ignore_errors=True)
-    return Published(started.site, bool(report["dirty"]), int(report["pages"]), tuple(report["rendered"]))
+    previous = staging if staging.exists() else None  # the previous site, after the swap
+    if previous is not None and not leave_previous:
+        shutil.rmtree(previous, ignore_errors=True)
+        previous = None
+    return Published(started.site, bool(report["dirty"]), int(report["pages"]), tuple(report["rendered"]), previous)
 
 
 def abandon(started: Started) -> None:
@@ -166,12 +168,12 @@ def publish(
     pass_fds: Sequence[int] = (),
     finish: Callable[[Path], object] | None = None,
     plan: Plan | None = None,
-    background: bool = False,
 ) -> Published:
     """Build the site with MkDocs in strict mode (only what changed, given a plan), call `finish` on the staged
     site, and put it in place: `start`, then `build`, at once."""
+    remove_partial_sites(site_dir or root / "site")
     started = start(root, site_dir, environ=environ, pass_fds=pass_fds, previous=plan.previous if plan else None)
-    return build(started, plan, finish=finish, background=background)
+    return build(started, plan, finish=finish)
 
 
 def _driver_environ(environ: Mapping[str, str] | None) -> dict[str, str]:
@@ -191,10 +193,14 @@ def _finish(finish: Callable[[Path], object], staging: Path) -> None:
         raise PublishError(f"{type(error).__name__}: {error}") from error
 
 
-def remove_partial_sites(site: Path) -> None:
-    """Remove the folders killed builds left beside site/ (only under the build lock: a live build uses one)."""
+def remove_partial_sites(site: Path, background: bool = False) -> None:
+    """Remove the folders killed builds (or a cut-short removal) left beside site/, here or in the background
+    (remove_in_background); only under the build lock: a live build uses one."""
     for leftover in sorted(site.parent.glob(f"{site.name}.*{PARTIAL}")):
-        shutil.rmtree(leftover, ignore_errors=True)
+        if background:
+            remove_in_background(leftover)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 _REMOVER = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"

@@ -79,7 +79,7 @@ def go_line(plan: Plan | None, environ: Mapping[str, str | None]) -> str:
 @dataclass
 class _Run:
     plan: Plan
-    docs_dir: str = ""
+    docs_dir: str = ""  # with a separator at its end
     nav: set[str] = field(default_factory=set)
     pages: int = 0
     rendered: list[str] = field(default_factory=list)
@@ -88,7 +88,7 @@ class _Run:
         """Whether MkDocs must render (a page) or copy (another file) this file in a dirty build."""
         if not os.path.isfile(file.abs_dest_path) or file.src_uri in self.nav:
             return True
-        if file.abs_src_path is not None and Path(file.abs_src_path).is_relative_to(self.docs_dir):
+        if file.abs_src_path is not None and os.path.normpath(file.abs_src_path).startswith(self.docs_dir):
             return file.src_uri not in self.plan.unchanged
         return False  # a file of the theme: its package's version and overrides/ are in the stamp's setup
 
@@ -107,6 +107,9 @@ class _ReadAhead:
         with contextlib.suppress(Exception):  # only ahead of time: the build reads and compiles what this could not
             self._read(config)
             self._compile(["main.html", *config.theme.static_templates])
+            assert self.env.loader is not None
+            names = self.env.loader.list_templates()  # the theme's files: nothing changes them while this runs
+            setattr(self.env.loader, "list_templates", lambda: names)  # noqa: B010 (an instance's method replaced)
 
     def _read(self, config: MkDocsConfig) -> None:
         for folder, _, names in os.walk(config.docs_dir):
@@ -235,7 +238,7 @@ def _dirty_hooks(run: _Run) -> Iterator[None]:
 
     def navigation(files: Any, config: MkDocsConfig) -> Navigation:
         nav = get_navigation(files, config)
-        run.docs_dir = config.docs_dir
+        run.docs_dir = os.path.join(os.path.normpath(config.docs_dir), "")
         run.nav = {page.file.src_uri for page in nav.pages}
         return nav
 
