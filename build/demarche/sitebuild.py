@@ -1,7 +1,7 @@
 """MkDocs' build, run by the publish stage in a process of its own: `python -m demarche.sitebuild CONFIG STAGING`.
 
 It is started before it is told what to build, so that its start (Python, MkDocs, the config, the
-copy of site/) runs while generation does. It takes two lines on stdin: the first at once,
+copy of site/, the pages and templates it reads: _ReadAhead) runs while generation does. It takes two lines on stdin: the first at once,
 {"previous": site/ or null}, says whether the build is dirty (and then the copy of site/ is made
 at once); the second, once generation has ended, {"unchanged": [...], "gone": [...], "environ": {...}},
 says which docs files are unchanged since the build that made site/, which are gone, and the
@@ -112,7 +112,8 @@ class _ReadAhead:
             setattr(self.env.loader, "list_templates", lambda: names)  # noqa: B010 (an instance's method replaced)
 
     def _read(self, config: MkDocsConfig) -> None:
-        for folder, _, names in os.walk(config.docs_dir):
+        for folder, folders, names in os.walk(config.docs_dir):
+            folders[:] = [f for f in folders if not f.startswith(".")]  # as MkDocs: not the write stage's staging
             for name in sorted(names):
                 if name.endswith(".md"):
                     path = os.path.normpath(os.path.join(folder, name))
