@@ -221,7 +221,7 @@ def timed(name, run):
 pipeline.generate_locked = timed("generation_seconds", pipeline.generate_locked)
 pipeline.index_site = timed("index_seconds", pipeline.index_site)
 start = time.perf_counter()
-report, published = pipeline.build(pipeline.Project(Path(sys.argv[1])))
+report, published = pipeline.build(pipeline.Project(Path(sys.argv[1])), background=True)  # as `demarche build`
 spent["build_seconds"] = time.perf_counter() - start
 print(json.dumps({**spent, "files_written": len(report.written), "published": published}))
 """

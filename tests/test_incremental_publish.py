@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from mkdocs.utils.yaml import yaml_load
 
+from demarche import publish as publish_module
 from demarche.pipeline import Project, build, build_site
 from demarche.publish import PARTIAL, Published, PublishError
 from demarche.write import read_manifest
@@ -249,3 +250,37 @@ def wait_for_a_replaced_page(root: Path, inode: int, process: subprocess.Popen[b
             except FileNotFoundError:
                 pass
     return False
+
+
+def test_the_previous_site_is_removed_in_the_background_without_the_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`demarche build` leaves the previous site to a process of its own, started once the build is done: held up
+    (here on a FIFO), it leaves the previous site under its partial name, where no reader looks; the next
+    build, even one with nothing to do, does not wait for it (it holds no lock) and removes what is left;
+    the remover, let go, ends without a trace."""
+    project = make_project(tmp_path / "p", BASE)
+    build(project)
+    fifo = tmp_path / "hold"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(publish_module, "_REMOVER", f"open({str(fifo)!r}).read(); {publish_module._REMOVER}")
+    edit(project.root, TEXT, "He recalled", "He then recalled")
+    _, published = build_site(project, background=True)
+    assert published is not None and published.dirty
+    remover = publish_module._REMOVERS[-1]
+    assert [p.name.endswith(PARTIAL) for p in project.root.glob("site.*")] == [True]
+    assert build_site(project)[1] is None
+    assert [p.name for p in project.root.glob("site*")] == ["site"]
+    with fifo.open("w"):
+        pass
+    assert remover.wait(timeout=60) == 0
+    assert tree(project.site) == tree(build_clean(project, tmp_path / "clean").site)
+    assert [p.name for p in project.root.glob("site*")] == ["site"]
+
+
+def test_a_build_that_needs_no_removal_starts_no_remover(tmp_path: Path) -> None:
+    """The first build has no previous site: nothing is left to remove, and no process is started for it."""
+    project = make_project(tmp_path / "p", BASE)
+    before = list(publish_module._REMOVERS)
+    _, published = build_site(project, background=True)
+    assert published is not None and not published.dirty
+    assert before == publish_module._REMOVERS
+    assert [p.name for p in project.root.glob("site*")] == ["site"]

@@ -68,7 +68,7 @@ def _main(argv: list[str] | None) -> int:
             report = generate(project)
             print(f"generated: {len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed")
         elif args.command == "build":
-            report, published = build_site(project)
+            report, published = build_site(project, background=True)
             print(f"generated: {len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed")
             if published:
                 how = (

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
@@ -34,7 +34,9 @@ from demarche.memo import FileMemo
 from demarche.opendata import open_data_files
 from demarche.plan import File, Page, check_outputs
 from demarche.problems import ContentError, Problem, has_errors
-from demarche.publish import Published, publish
+from demarche.publish import Published, Started, abandon, remove_in_background, remove_partial_sites
+from demarche.publish import build as build_started
+from demarche.publish import start as start_mkdocs
 from demarche.record_pages import record_pages
 from demarche.records import Archive
 from demarche.redirects import redirect_files
@@ -188,17 +190,19 @@ class Generated:
     epoch: int  # the archive's latest date (archive_epoch)
 
 
-def generate_locked(project: Project, force: bool = False) -> Generated:
+def generate_locked(project: Project, force: bool = False, starting: Callable[[], object] | None = None) -> Generated:
     """Generate docs/ under the build lock, doing only what the changes since the last run need.
 
     Unless forced, nothing runs when nothing generation reads has changed and docs/ holds what the
     last run wrote (reuse.current_generation); otherwise every stage runs, reusing the files and
-    pages that did not change.
+    pages that did not change, and `starting` is called first.
     """
     inputs = generation_inputs(project.root, (project.sources, project.templates), project.site_info())
     stamp = None if force else current_generation(project.state, project.docs, inputs)
     if stamp is not None:
         return Generated(WriteReport((), stamp.pages, ()), None, stamp.epoch)
+    if starting is not None:
+        starting()
     forget_generation(project.state)
     recover(project.docs)  # a killed build's committed write, finished before pages are taken from docs/
     with _collector_paused():
@@ -209,13 +213,13 @@ def generate_locked(project: Project, force: bool = False) -> Generated:
     return Generated(report, graph, epoch)
 
 
-def build(project: Project) -> tuple[WriteReport, bool]:
+def build(project: Project, *, background: bool = False) -> tuple[WriteReport, bool]:
     """Generate, then publish and index (see `build_site`); returns the write report and whether MkDocs ran."""
-    report, published = build_site(project)
+    report, published = build_site(project, background=background)
     return report, published is not None
 
 
-def build_site(project: Project) -> tuple[WriteReport, Published | None]:
+def build_site(project: Project, *, background: bool = False) -> tuple[WriteReport, Published | None]:
     """Generate, then publish and index; if either fails, docs/ is put back as it was, to match the site still published.
 
     Returns the write report and what MkDocs built (None when it did not run): when nothing MkDocs
@@ -224,40 +228,98 @@ def build_site(project: Project) -> tuple[WriteReport, Published | None]:
     what changed (`dirty_plan`). The stamp that says what built site/ is removed before site/ is
     touched (and put back if the build fails before it is) and written after the new site is in
     place, and it records site/ as that build left it, so a site/ that no build finished, or that
-    anything else changed, is built again in full.
+    anything else changed, is built again in full. The partial folders a killed build or a cut-short
+    removal left beside site/ are removed first. background: those, and the previous site once the
+    new one and its stamp are in place, are removed by processes of their own, which nothing waits for
+    (publish.remove_in_background).
+
+    MkDocs is started as generation starts (`_Ahead`), so that its start runs meanwhile.
     """
     with build_lock(project) as lock:
-        generated = generate_locked(project)
-        report = generated.report
-        environ = mkdocs_environ_at(generated.epoch)
+        remove_partial_sites(project.site, background)
         stamp_path = project.state / "site-stamp"
-        inputs = site_inputs(project, environ)
         stamp = Stamp.read(stamp_path)
         site = site_fingerprint(project.site)
-        if stamp is not None and stamp.site == site and stamp.inputs == inputs:
-            return report, None
-        graph = generated.graph or generate_locked(project, force=True).graph  # the index needs the records
-        assert graph is not None
-        records = statement_records(graph)
-        plan = dirty_plan(project, stamp, inputs, site)
+        setup = site_setup(project, os.environ)  # SOURCE_DATE_EPOCH, which generation may move, is not in it
+        ahead = _Ahead(project, lock, _may_be_dirty(project, stamp, site, setup))
         try:
-            stamp_path.unlink(missing_ok=True)
-            published = publish(
-                project.root,
-                environ=environ,
-                pass_fds=(lock,),
-                finish=lambda staged: index_site(staged, records, project.state),
-                plan=plan,
-            )
-        except Exception:
+            return _build_site(project, ahead, stamp, site, setup, background)
+        finally:
+            ahead.abandon()
+
+
+def _build_site(
+    project: Project, ahead: _Ahead, stamp: Stamp | None, site: str, setup: str, background: bool
+) -> tuple[WriteReport, Published | None]:
+    stamp_path = project.state / "site-stamp"
+    generated = generate_locked(project, starting=ahead.start)
+    report = generated.report
+    environ = mkdocs_environ_at(generated.epoch)
+    inputs = site_inputs(project, environ, setup)
+    if stamp is not None and stamp.site == site and stamp.inputs == inputs:
+        return report, None
+    graph = generated.graph or generate_locked(project, force=True).graph  # the index needs the records
+    assert graph is not None
+    records = statement_records(graph)
+    plan = dirty_plan(project, stamp, inputs, site)
+    try:
+        stamp_path.unlink(missing_ok=True)
+        published = build_started(
+            ahead.take(plan, environ),
+            plan,
+            environ=environ,
+            finish=lambda staged: index_site(staged, records, project.state),
+            leave_previous=background,
+        )
+    except Exception:
+        with contextlib.suppress(OSError):
+            undo(project.docs, report)
+        if stamp is not None and site_fingerprint(project.site) == stamp.site:  # site/ is still what it says
             with contextlib.suppress(OSError):
-                undo(project.docs, report)
-            if stamp is not None and site_fingerprint(project.site) == stamp.site:  # site/ is still what it says
-                with contextlib.suppress(OSError):
-                    replace_file(stamp_path, stamp.to_bytes())
-            raise
-        replace_file(stamp_path, Stamp(inputs, site_fingerprint(project.site)).to_bytes())
-        return report, published
+                replace_file(stamp_path, stamp.to_bytes())
+        raise
+    replace_file(stamp_path, Stamp(inputs, site_fingerprint(project.site)).to_bytes())
+    if published.previous is not None:  # the last step: the build is done whatever becomes of its removal
+        remove_in_background(published.previous)
+    return report, published
+
+
+@dataclass
+class _Ahead:
+    """MkDocs started when generation starts (publish.start), for the publish that most likely follows: Python,
+    MkDocs and the config load, and the copy of site/ is made, on the other processor, while generation runs.
+    Whether the build is dirty is known by then (`_may_be_dirty`); what changed is told when publishing."""
+
+    project: Project
+    lock: int
+    previous: Path | None  # site/, for a dirty build
+    started: Started | None = None
+
+    def start(self) -> None:
+        self.started = start_mkdocs(self.project.root, environ=dict(os.environ), pass_fds=(self.lock,), previous=self.previous)
+
+    def take(self, plan: Plan | None, environ: Mapping[str, str]) -> Started:
+        """The started MkDocs, if it builds as the plan says; else one started now."""
+        started, self.started = self.started, None
+        if started is not None and started.dirty == (plan is not None):
+            return started
+        if started is not None:
+            abandon(started)
+        previous = plan.previous if plan is not None else None
+        return start_mkdocs(self.project.root, environ=environ, pass_fds=(self.lock,), previous=previous)
+
+    def abandon(self) -> None:
+        """Stop the started MkDocs that was not needed (nothing to publish, or a failure), and remove its folder."""
+        started, self.started = self.started, None
+        if started is not None:
+            abandon(started)
+
+
+def _may_be_dirty(project: Project, stamp: Stamp | None, site: str, setup: str) -> Path | None:
+    """site/, if the build after generation can be a dirty one (dirty_plan's terms, but for docs/); else None."""
+    if stamp is None or stamp.site != site or stamp.inputs.setup != setup or not project.site.is_dir():
+        return None
+    return project.site
 
 
 def dirty_plan(project: Project, stamp: Stamp | None, inputs: SiteInputs, site: str) -> Plan | None:
@@ -370,7 +432,14 @@ class SiteInputs:
     docs: Mapping[str, tuple[int, int]]
 
 
-def site_inputs(project: Project, environ: Mapping[str, str]) -> SiteInputs:
+def site_inputs(project: Project, environ: Mapping[str, str], setup: str | None = None) -> SiteInputs:
+    """What MkDocs reads now; setup: site_setup's, if known (docs/ is read again)."""
+    docs = {rel: (info.st_size, info.st_mtime_ns) for rel, info in _visible_files(project.docs)}
+    return SiteInputs(setup or site_setup(project, environ), environ.get("SOURCE_DATE_EPOCH", ""), docs)
+
+
+def site_setup(project: Project, environ: Mapping[str, str]) -> str:
+    """SiteInputs.setup: what MkDocs reads but docs/ (and but SOURCE_DATE_EPOCH)."""
     digest = hashlib.sha256()
     _fingerprint_file(digest, project.config_file, project.root)
     _fingerprint_tree(digest, project.root / "overrides", project.root)
@@ -379,8 +448,7 @@ def site_inputs(project: Project, environ: Mapping[str, str]) -> SiteInputs:
     digest.update(f"python {sys.version}\n".encode())
     for package in output_packages():
         digest.update(f"{package}\n".encode())
-    docs = {rel.as_posix(): (info.st_size, info.st_mtime_ns) for rel, info in _visible_files(project.docs)}
-    return SiteInputs(digest.hexdigest(), environ.get("SOURCE_DATE_EPOCH", ""), docs)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -415,26 +483,40 @@ def site_fingerprint(site: Path) -> str:
     return digest.hexdigest()
 
 
-def _visible_files(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
-    """Each file under folder that MkDocs reads (no part of its path hidden), sorted, with its stat."""
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(folder)
-            if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-                yield rel, path.stat()
+def _visible_files(folder: Path) -> list[tuple[str, os.stat_result]]:
+    """Each file under folder that MkDocs reads (no part of its path hidden), by its path there, sorted, with its stat.
+
+    One os.scandir per folder and one stat per file, on strings: site/ has tens of thousands of files,
+    and this runs on every build (a walk with pathlib cost seven times as much).
+    """
+    found: list[tuple[str, os.stat_result]] = []
+    todo = [("", os.fspath(folder))] if folder.is_dir() else []
+    while todo:
+        prefix, path = todo.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    todo.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.is_file():
+                    found.append((prefix + entry.name, entry.stat()))
+    found.sort(key=lambda item: item[0])
+    return found
 
 
 def _fingerprint_tree(digest: _Hash, folder: Path, root: Path) -> None:
+    prefix = "" if folder == root else f"{folder.relative_to(root).as_posix()}/"
     for rel, info in _visible_files(folder):
-        _fingerprint_stat(digest, (folder / rel).relative_to(root), info)
+        _fingerprint_stat(digest, prefix + rel, info)
 
 
 def _fingerprint_file(digest: _Hash, path: Path, root: Path) -> None:
-    _fingerprint_stat(digest, path.relative_to(root), path.stat())
+    _fingerprint_stat(digest, path.relative_to(root).as_posix(), path.stat())
 
 
-def _fingerprint_stat(digest: _Hash, rel: Path, info: os.stat_result) -> None:
-    digest.update(f"{rel.as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+def _fingerprint_stat(digest: _Hash, rel: str, info: os.stat_result) -> None:
+    digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
 
 
 @functools.cache

@@ -55,7 +55,7 @@ def rebuild(project: Project) -> bool:
 
     Returns whether a new site was put in place."""
     try:
-        report, published = build_site(project)
+        report, published = build_site(project, background=True)
     except ContentError as exc:
         _say(format_problems(exc.problems, "text"))
     except jinja2.TemplateError as exc:
