@@ -59,7 +59,7 @@ from demarche.write import TEMPORARY, create_file, replace_file
 BUNDLE = "pagefind"  # the pages' bundle: the folder in site/, and so the URL /pagefind/
 STATEMENTS = "pagefind/statements"  # the statements' bundle, merged into the pages' one by the /search/ page
 SHARDS = 64  # at most, the parts a bundle is indexed in (pages or records of one edited source: a 64th)
-PER_SHARD = {"pagefind": 50, "pagefind/statements": 300}  # at least, pages or records in a shard (a power of two shards)
+PER_SHARD = {"pagefind": 25, "pagefind/statements": 300}  # at least, pages or records in a shard (a power of two shards)
 PAGEFIND_CONFIG = IndexConfig(exclude_selectors=[".headerlink"])  # the toc's permalink signs (¶) are not words
 _SERVICES = 2  # Pagefind binaries at once (one works on one request at a time)
 _FORMAT = 2  # of the kept shards: a change here makes every shard be indexed again

@@ -26,6 +26,7 @@ fields list stay the same: after an edit, only the edited shard's words are enco
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import json
@@ -222,23 +223,30 @@ def merge_language(
 def _chunks(code: str, shards: Sequence[Shard], files: dict[str, bytes]) -> list[Item]:
     """Put the index chunks into files; returns the meta's list of them ([from, to, file])."""
     found: dict[str, list[tuple[int, Entry]]] = {}
+    numbers: dict[str, int] = {}
     for shard in shards:
+        offset = shard.offset
         for word, entry in shard.postings.words.items():
-            found.setdefault(word, []).append((shard.offset, entry))
+            if word in found:
+                found[word].append((offset, entry))
+                numbers[word] += _numbers(entry)
+            else:
+                found[word] = [(offset, entry)]
+                numbers[word] = _numbers(entry)
     cut: list[list[str]] = [[]]
-    numbers = 0
+    count = 0
     for word in sorted(found):
         cut[-1].append(word)
-        numbers += sum(_numbers(entry) for _, entry in found[word])
-        if numbers >= CHUNK_NUMBERS:
+        count += numbers[word]
+        if count >= CHUNK_NUMBERS:
             cut.append([])
-            numbers = 0
+            count = 0
     if not cut[-1]:
         cut.pop()
     listed: list[list[str]] = []
     taken: set[str] = set()
     for chunk in cut:
-        body = b"\x81" + _head(4, len(chunk)) + b"".join(_word(word, found[word]) for word in chunk)
+        body = b"\x81" + _head(4, len(chunk)) + b"".join([_word(word, found[word]) for word in chunk])
         name = content_name(code, body, taken)
         files[f"index/{name}.pf_index"] = body
         listed.append([chunk[0], chunk[-1], name])
@@ -249,6 +257,9 @@ def _chunks(code: str, shards: Sequence[Shard], files: dict[str, bytes]) -> list
 
 def _word(word: str, found: Sequence[tuple[int, Entry]]) -> bytes:
     """One word's entry: [word, pages, [[variant, pages]]], its pages and each variant's taken from every shard in turn."""
+    pages = _joined([(offset, block) for offset, (block, _) in found])
+    if not any(listed for _, (_, listed) in found):  # most words: no variant
+        return b"\x83" + _text(word) + pages + b"\x80"
     variants: dict[str, list[tuple[int, Block]]] = {}
     for offset, (_, listed) in found:
         for variant, block in listed:
@@ -256,7 +267,7 @@ def _word(word: str, found: Sequence[tuple[int, Entry]]) -> bytes:
     return (
         b"\x83"
         + _text(word)
-        + _joined([(offset, block) for offset, (block, _) in found])
+        + pages
         + _head(4, len(variants))
         + b"".join(b"\x82" + _text(variant) + _joined(blocks) for variant, blocks in sorted(variants.items()))
     )
@@ -267,10 +278,9 @@ def _joined(blocks: Sequence[tuple[int, Block]]) -> bytes:
     parts = [_head(4, sum(block[1] for _, block in blocks))]
     last = 0
     for offset, (_, count, first, end, tail, rest) in blocks:
-        if not count:
-            continue
-        parts += [b"\x83", _head(0, first + offset - last), tail, rest]
-        last = end + offset
+        if count:
+            parts += (b"\x83", _head(0, first + offset - last), tail, rest)
+            last = end + offset
     return b"".join(parts)
 
 
@@ -335,6 +345,7 @@ def entry(version: str, languages: Mapping[str, tuple[str, str | None, int]], in
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _head(major: int, count: int) -> bytes:
     if count < 24:
         return bytes([major << 5 | count])
