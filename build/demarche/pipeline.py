@@ -240,8 +240,11 @@ def build_site(project: Project, *, background: bool = False) -> tuple[WriteRepo
         stamp_path = project.state / "site-stamp"
         stamp = Stamp.read(stamp_path)
         site = site_fingerprint(project.site)
-        setup = site_setup(project, os.environ)  # SOURCE_DATE_EPOCH, which generation may move, is not in it
-        ahead = _Ahead(project, lock, _may_be_dirty(project, stamp, site, setup))
+        try:
+            setup: str | None = site_setup(project, os.environ)  # not SOURCE_DATE_EPOCH, which generation may move
+        except FileNotFoundError:  # no mkdocs.yml: generation's problems are told first, then this (site_inputs)
+            setup = None
+        ahead = _Ahead(project, lock, _may_be_dirty(project, stamp, site, setup) if setup else None, early=setup is not None)
         try:
             return _build_site(project, ahead, stamp, site, setup, background)
         finally:
@@ -249,7 +252,7 @@ def build_site(project: Project, *, background: bool = False) -> tuple[WriteRepo
 
 
 def _build_site(
-    project: Project, ahead: _Ahead, stamp: Stamp | None, site: str, setup: str, background: bool
+    project: Project, ahead: _Ahead, stamp: Stamp | None, site: str, setup: str | None, background: bool
 ) -> tuple[WriteReport, Published | None]:
     stamp_path = project.state / "site-stamp"
     generated = generate_locked(project, starting=ahead.start)
@@ -293,9 +296,12 @@ class _Ahead:
     project: Project
     lock: int
     previous: Path | None  # site/, for a dirty build
+    early: bool = True  # start MkDocs as generation starts (not when it could not start: no mkdocs.yml)
     started: Started | None = None
 
     def start(self) -> None:
+        if not self.early:
+            return
         self.started = start_mkdocs(self.project.root, environ=dict(os.environ), pass_fds=(self.lock,), previous=self.previous)
 
     def take(self, plan: Plan | None, environ: Mapping[str, str]) -> Started:
