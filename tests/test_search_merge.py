@@ -4,6 +4,8 @@ an index built from kept shards is the same bytes as one built from nothing, wha
 from __future__ import annotations
 
 import asyncio
+import errno
+import gc
 import json
 import os
 import shutil
@@ -259,3 +261,28 @@ def test_two_shards_fragments_of_one_name_keep_each_page_its_own_text(built: Bui
     # the later shard's fragment takes one more character of its own hash, as Pagefind lengthens a name
     assert f"{taken}.pf_fragment" in names and f"{moved}.pf_fragment" not in names
     assert [name for name in names if name.startswith(moved)] == [name for name in names if len(name) == len(moved) + 1 + 12]
+
+
+def test_a_run_that_fails_ends_the_other_quietly(
+    built: Built, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk while one Pagefind binary's shard is kept, the other binary still working: the error is
+    raised once the other is done and ended, so nothing but the build's own message reaches stderr
+    (before, asyncio printed that the loop of a binary outliving it was closed)."""
+    site, records = built
+    real = index._Kept.store
+    calls = []
+
+    def store(kept: index._Kept, bundle: str, shard: int, key: str, files: dict[str, bytes]) -> None:
+        calls.append(shard)
+        if len(calls) == 1:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(kept.folder(bundle, shard)))
+        real(kept, bundle, shard, key, files)
+
+    monkeypatch.setattr(index._Kept, "store", store)
+    capfd.readouterr()
+    with pytest.raises(OSError, match="No space left on device"):
+        indexed(site, records, tmp_path / "state", tmp_path / "site")
+    gc.collect()
+    assert len(calls) > 1  # the other binary went on
+    assert capfd.readouterr().err == ""

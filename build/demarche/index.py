@@ -40,7 +40,7 @@ import re
 import shutil
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -327,7 +327,7 @@ async def _index_changed(kept: _Kept, inputs: Mapping[str, Mapping[int, Sequence
         jobs.append((BUNDLE, -1, "", []))  # Pagefind's scripts and wasm come with any bundle it writes
     if jobs:
         queues = [jobs[at::_SERVICES] for at in range(_SERVICES)]
-        await asyncio.gather(*(_run(kept, queue) for queue in queues if queue))
+        await _all(*(_run(kept, queue) for queue in queues if queue))
     missing = _missing_wasm(kept, inputs[BUNDLE])
     if missing:  # a language whose pages were indexed in shards of earlier builds, with other scripts
         await _run(
@@ -372,6 +372,14 @@ async def _run(kept: _Kept, jobs: Sequence[tuple[str, int, str, Sequence[_Input]
         await service.close()
 
 
+async def _all(*calls: Awaitable[object]) -> None:
+    """Await every call, then raise the first error: one left running, or failing unseen, would have asyncio
+    print "exception was never retrieved" with its traceback after the build's own one-line message."""
+    for result in await asyncio.gather(*calls, return_exceptions=True):
+        if isinstance(result, BaseException):
+            raise result
+
+
 async def single_run(site: Path | None, records: Sequence[SearchRecord]) -> dict[str, bytes]:
     """One Pagefind run over every page of site (or none) and every record, its files by path: what the
     merged bundle is tested against (tests/test_search_merge.py)."""
@@ -406,7 +414,7 @@ async def _add(index: PagefindIndex, items: Sequence[_Input]) -> None:
                     sort=dict(record.sort),
                 )
             )
-    await asyncio.gather(*calls)
+    await _all(*calls)
 
 
 def _publish_bundle(
@@ -606,6 +614,16 @@ class _Service(PagefindService):
         for future in self._responses.values():
             if not future.done():
                 future.set_exception(SearchIndexError("Pagefind's binary ended before it answered"))
+
+    async def close(self) -> None:
+        """End the binary and wait for it: the service's own close first waits on every reply, and raises with the
+        first that failed before it ends the binary, which then outlives the event loop (asyncio says so on stderr)."""
+        for future in self._responses.values():
+            future.cancel()
+        self._poll_task.cancel()
+        if self._backend.returncode is None:
+            self._backend.terminate()
+        await self._backend.wait()
 
     def _answer(self, reply: dict[str, Any]) -> None:
         payload = reply["payload"]
