@@ -38,7 +38,7 @@ from typing import Any
 import cbor2
 
 from demarche import search_bundle
-from demarche.search_bundle import BundleError, Item, encode, meta_name, unpack
+from demarche.search_bundle import BundleError, Item, meta_name, unpack
 from demarche.search_bundle import name as content_name
 
 CHUNK_NUMBERS = 20_000  # Pagefind's chunk size: numbers in a chunk's postings (pagefind/src/index/mod.rs)
@@ -214,7 +214,7 @@ def merge_language(
         _sorts(urls, sort_values),
         list(shards[0].postings.fields),
     ]
-    body = encode(meta)
+    body = cbor2.dumps(meta)
     name = meta_name(code, body)
     files[f"pagefind.{name}.pf_meta"] = body
     return name, files
@@ -313,7 +313,7 @@ def _filters(code: str, shards: Sequence[Shard], files: dict[str, bytes]) -> lis
     listed: list[Item] = []
     taken: set[str] = set()
     for name in sorted(values):
-        body = encode([name, [[value, list(pages)] for value, pages in sorted(values[name].items())]])
+        body = cbor2.dumps([name, [[value, list(pages)] for value, pages in sorted(values[name].items())]])
         file = content_name(code, body, taken)
         files[f"filter/{file}.pf_filter"] = body
         listed.append([name, file])
