@@ -100,7 +100,7 @@ def _index_kept(site: Path, records: Sequence[SearchRecord], kept: _Kept) -> Non
     asyncio.run(_index_changed(kept, inputs))
     sort_values = {record.url: dict(record.sort) for record in records}
     for folder, shards in inputs.items():
-        _publish_bundle(site / folder, kept, folder, sorted(shards), sort_values, assets=folder == BUNDLE)
+        _publish_bundle(site / folder, kept, folder, sorted(shards), sort_values)
     kept.forget(inputs)
 
 
@@ -110,8 +110,8 @@ class _Input:
 
     url: str
     digest: str
-    add: dict[str, Any]  # the arguments of add_html_file or add_custom_record
-    html: bool
+    page: tuple[str, str] | None = None  # a page: its path in the site (Pagefind's URL of it) and its file
+    record: SearchRecord | None = None  # or a record
 
 
 def _shards(inputs: Sequence[_Input], per_shard: int) -> dict[int, list[_Input]]:
@@ -150,7 +150,7 @@ def _page_inputs(site: Path, kept: _Kept) -> list[_Input]:
             digest, indexed = hashlib.sha256(data).hexdigest(), _BODY in data
         now[rel] = [*identity, digest, indexed]
         if indexed:
-            inputs.append(_Input(url=_page_url(rel), digest=digest, add={"source_path": rel, "file": path}, html=True))
+            inputs.append(_Input(url=_page_url(rel), digest=digest, page=(rel, path)))
     kept.write_json("pages.json", now)
     return inputs
 
@@ -167,10 +167,7 @@ def _html_files(site: Path) -> Iterator[str]:
 
 
 def _record_inputs(records: Sequence[SearchRecord]) -> list[_Input]:
-    return [
-        _Input(url=record.url, digest=hashlib.sha256(repr(record).encode()).hexdigest(), add={"record": record}, html=False)
-        for record in records
-    ]
+    return [_Input(url=record.url, digest=hashlib.sha256(repr(record).encode()).hexdigest(), record=record) for record in records]
 
 
 def _key(folder: str, shard: int, inputs: Sequence[_Input]) -> str:
@@ -330,9 +327,7 @@ async def _index_changed(kept: _Kept, inputs: Mapping[str, Mapping[int, Sequence
         await _all(*(_run(kept, queue) for queue in queues if queue))
     missing = _missing_wasm(kept, inputs[BUNDLE])
     if missing:  # a language whose pages were indexed in shards of earlier builds, with other scripts
-        await _run(
-            kept, [(BUNDLE, -1, "", [_Input(f"/{code}/", "", {"record": _language_record(code)}, False) for code in missing])]
-        )
+        await _run(kept, [(BUNDLE, -1, "", [_Input(f"/{code}/", "", record=_language_record(code)) for code in missing])])
 
 
 def _language_record(code: str) -> SearchRecord:
@@ -358,7 +353,7 @@ async def _run(kept: _Kept, jobs: Sequence[tuple[str, int, str, Sequence[_Input]
     try:
         for bundle, shard, key, items in jobs:
             index = await service.create_index(PAGEFIND_CONFIG)
-            await _add(index, items or [_Input("/", "", {"record": _language_record("en")}, False)])
+            await _add(index, items or [_Input("/", "", record=_language_record("en"))])
             files = {file["path"]: file["content"] for file in await index.get_files()}
             await index.delete_index()
             if "pagefind-entry.json" not in files:
@@ -399,11 +394,12 @@ async def _add(index: PagefindIndex, items: Sequence[_Input]) -> None:
     """Give Pagefind the shard's pages or records, without waiting for each reply (it answers in turn)."""
     calls = []
     for item in items:
-        if item.html:
-            content = Path(item.add["file"]).read_text(encoding="utf-8")
-            calls.append(index.add_html_file(content=content, source_path=item.add["source_path"]))
+        if item.page is not None:
+            rel, path = item.page
+            calls.append(index.add_html_file(content=Path(path).read_text(encoding="utf-8"), source_path=rel))
         else:
-            record: SearchRecord = item.add["record"]
+            record = item.record
+            assert record is not None
             calls.append(
                 index.add_custom_record(
                     url=record.url,
@@ -423,7 +419,6 @@ def _publish_bundle(
     bundle: str,
     shards: Sequence[int],
     sort_values: Mapping[str, Mapping[str, str]],
-    assets: bool,
 ) -> None:
     """Merge the bundle's kept shards and write it into target (an empty or absent folder).
 
@@ -463,7 +458,7 @@ def _publish_bundle(
     asset_files = kept.reader("assets", 0)
     template = json.loads(asset_files[_ENTRY])  # Pagefind's version and settings, even for a bundle of no page
     entry = search_merge.entry(version or template["version"], listed, template.get("include_characters", []))
-    if assets:
+    if bundle == BUNDLE:  # the scripts and wasm a reader loads come with the pages' bundle
         scripts = {rel for rel in asset_files if rel != _ENTRY and not rel.startswith("wasm.")}
         wanted = scripts | wasm_files(language for summary in summaries.values() for language in summary.values())
         links.update({rel: asset_files.path(rel) for rel in sorted(wanted)})
