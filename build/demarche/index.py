@@ -425,8 +425,9 @@ def _publish_bundle(
     The merged bundle is a function of its shards' keys: when none changed since the last build, the
     files that build linked are linked again without merging."""
     readers = {shard: kept.reader(bundle, shard) for shard in shards}
+    asset_files = kept.reader("assets", 0)
     keys = [[shard, readers[shard].manifest["key"]] for shard in shards]
-    keys.append([-1, kept.reader("assets", 0).manifest["key"]])
+    keys.append([-1, asset_files.manifest["key"]])
     last = kept.read_json(f"merged-{bundle.replace('/', '-')}.json")
     if isinstance(last, dict) and last.get("keys") == keys:
         with contextlib.suppress(OSError, KeyError, TypeError, AttributeError, ValueError):
@@ -454,8 +455,7 @@ def _publish_bundle(
         listed[code] = (name, parts[0][1].wasm, offset)
         version = parts[0][1].version
     made = _packed(kept.root / "merged" / bundle.replace("/", "-"), out)
-    links.update(made)
-    asset_files = kept.reader("assets", 0)
+    links.update({rel: path for rel, (path, _) in made.items()})
     template = json.loads(asset_files[_ENTRY])  # Pagefind's version and settings, even for a bundle of no page
     entry = search_merge.entry(version or template["version"], listed, template.get("include_characters", []))
     if bundle == BUNDLE:  # the scripts and wasm a reader loads come with the pages' bundle
@@ -467,33 +467,37 @@ def _publish_bundle(
         "keys": keys,
         "entry": entry.decode(),
         "links": links,
-        "made": {path: hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in made.values()},
+        "made": dict(made.values()),
     }
     kept.write_json(f"merged-{bundle.replace('/', '-')}.json", done)
 
 
-def _packed(folder: Path, bodies: Mapping[str, bytes]) -> dict[str, str]:
-    """The merged files, compressed, kept in folder: each file's name is its content's hash, so one kept
-    from the last build is used again (once its content is checked) and only the new ones are compressed.
-    Files no longer in the bundle are removed from folder once they outnumber those that are."""
+def _packed(folder: Path, bodies: Mapping[str, bytes]) -> dict[str, tuple[str, str]]:
+    """The merged files, compressed, kept in folder, by path in the bundle: each kept file's path and
+    SHA-256. A file's name is its content's hash, so one kept from the last build is used again (once
+    its content is checked) and only the new ones are compressed. Files no longer in the bundle are
+    removed from folder once they outnumber those that are."""
     folder.mkdir(parents=True, exist_ok=True)
     wanted = {rel.replace("/", "~"): rel for rel in bodies}
 
-    def keep(name: str) -> None:
+    def keep(name: str) -> tuple[str, tuple[str, str]]:
         path, body = folder / name, bodies[wanted[name]]
         with contextlib.suppress(OSError, EOFError, zlib.error, BundleError):
-            if unpack(path.read_bytes(), name) == body:
-                return
-        _replace(path, search_merge.pack(body))
+            data = path.read_bytes()
+            if unpack(data, name) == body:
+                return wanted[name], (str(path), hashlib.sha256(data).hexdigest())
+        data = search_merge.pack(body)
+        replace_file(path, data)
+        return wanted[name], (str(path), hashlib.sha256(data).hexdigest())
 
     with ThreadPoolExecutor(max_workers=_SERVICES) as pool:  # zlib lets go of the GIL: one per core
-        list(pool.map(keep, sorted(wanted)))
+        made = dict(pool.map(keep, sorted(wanted)))
     stale = [name for name in os.listdir(folder) if name not in wanted]
     if len(stale) > len(wanted):  # removed in bulk now and then: one by one, it cost a second an edit at 5,000 sources
         for name in stale:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(folder / name)
-    return {rel: f"{folder}/{name}" for name, rel in wanted.items()}
+    return made
 
 
 def _prepare(files: _ShardFiles) -> None:
@@ -511,7 +515,7 @@ def _summary(files: _ShardFiles) -> dict[str, Language]:
             return {code: search_merge.language_from_json(value) for code, value in data["languages"].items()}
     languages = search_merge.read_languages(files)
     text = json.dumps({"key": files.manifest["key"], "languages": {code: asdict(value) for code, value in languages.items()}})
-    _replace(path, text.encode())
+    replace_file(path, text.encode())
     return languages
 
 
@@ -526,12 +530,8 @@ def _postings(files: _ShardFiles, code: str, language: Language, fields: tuple[s
             return Postings(fields, marshal.loads(rest[len(head) + 1 :]))
     postings = search_merge.postings(files, language, fields)
     rest = head + b"\n" + marshal.dumps(postings.words)
-    _replace(path, hashlib.sha256(rest).digest() + rest)
+    replace_file(path, hashlib.sha256(rest).digest() + rest)
     return postings
-
-
-def _replace(path: Path, data: bytes) -> None:
-    replace_file(path, data)
 
 
 def _fragment_links(readers: Mapping[int, _ShardFiles], summaries: dict[int, dict[str, Language]]) -> dict[str, str]:
