@@ -404,6 +404,15 @@ def _move_site(project: Project) -> None:
     )
 
 
+def _move_repository(project: Project) -> None:
+    """The repository that edit links point into: every record page's "Report a problem" form is in its front matter."""
+    config = project.config_file
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("github.com/demarche/demarche/", "gitlab.com/demarche/archive/-/"),
+        encoding="utf-8",
+    )
+
+
 def _other_code(project: Project) -> None:
     pytest.MonkeyPatch().setattr(cache, "code_version", lambda: "another version")
 
@@ -443,6 +452,7 @@ CHANGES: dict[str, Callable[[Project], None]] = {
     "a template edited": _edit_template,
     "the site's name changed in mkdocs.yml": _rename_site,
     "the site's address changed in mkdocs.yml": _move_site,
+    "the repository's address changed in mkdocs.yml": _move_repository,
     "another version of the code": _other_code,
     "a generated page deleted by hand": _delete_page,
     "a generated page edited by hand": _edit_page,

@@ -1,15 +1,15 @@
 """Reusing the last run's output: the pages whose context did not change, and all of docs/ when no input did.
 
-Render. A page is rendered again only when its template, its context or the templates changed. A
-context is frozen plain data, so its pickle (written only to be hashed, never read back; pickled
-without a memo, so the bytes depend on the values alone) is a digest of what the page shows. Each
-run records, by docs path, that digest and the SHA-256 of the text rendered
-(.demarche/rendered.json); an unchanged page takes the text that docs/ holds, when the write
-manifest lists it and its bytes are still those recorded, so a page edited or deleted by hand is
-rendered again.
+Render. A page is rendered again only when its template, its context (with what head.py adds to
+its front matter) or the templates changed. A context is frozen plain data, so its pickle (written
+only to be hashed, never read back; pickled without a memo, so the bytes depend on the values
+alone) is a digest of what the page shows. Each run records, by docs path, that digest and the
+SHA-256 of the text rendered (.demarche/rendered.json); an unchanged page takes the text that docs/
+holds, when the write manifest lists it and its bytes are still those recorded, so a page edited or
+deleted by hand is rendered again.
 
 Generate. When nothing generation reads has changed since the last run wrote docs/ (every file
-under sources/ and templates/, the site's name and address from mkdocs.yml, the code: see
+under sources/ and templates/, what mkdocs.yml tells generation (urls.SiteInfo), the code: see
 cache.code_version), and docs/ still holds every file that run wrote, as it wrote it, the stages
 are skipped: checking costs a stat of each file (.demarche/generated.json). A file whose times are
 not older than that record is not trusted on its times (see cache.is_racy): an input makes the
@@ -57,12 +57,13 @@ def templates_version(templates: Path) -> str:
 
 
 def context_digest(page: Page) -> str | None:
-    """The SHA-256 of a page's template and context; None if the context cannot be pickled (the page is then always rendered)."""
+    """The SHA-256 of a page's template, context and front-matter additions (head.py); None if the context cannot be
+    pickled (the page is then always rendered)."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=5)
     pickler.fast = True  # no memo: equal values give equal bytes, however they share objects
     try:
-        pickler.dump((page.doc, page.template, page.context))
+        pickler.dump((page.doc, page.template, page.context, page.meta))
     except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
         return None
     return hashlib.sha256(buffer.getvalue()).hexdigest()
@@ -142,8 +143,9 @@ class Stamp:
 
 
 def generation_inputs(root: Path, folders: Iterable[Path], site: SiteInfo) -> Inputs:
-    """Every file under the folders (sources/, templates/) by path, size, times and inode, and the site's name and address."""
-    digest = hashlib.sha256(f"site {site.name}\0{site.url}\n".encode())
+    """Every file under the folders (sources/, templates/) by path, size, times and inode, and what mkdocs.yml tells
+    generation (SiteInfo: the site's name and address, and the repository that edit and report links point into)."""
+    digest = hashlib.sha256(f"site {site!r}\n".encode("utf-8", "surrogateescape"))
     newest = 0
     for folder in folders:
         for rel, key in tree_keys(folder, root):
