@@ -19,11 +19,12 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from demarche.plan import Page
 from demarche.urls import SiteInfo, doc_path, permalink
 
 if TYPE_CHECKING:
     from demarche.link import Graph
-    from demarche.plan import Meta, Page
+    from demarche.plan import Meta, Planned
     from demarche.records import Actor, Source
 
 SCHEMA_ORG = "https://schema.org"
@@ -34,17 +35,20 @@ _FORGES = (  # (edit link, its repository's new-issue form, the form's title and
 )
 
 
-def with_head(pages: Iterable[Page], graph: Graph, site: SiteInfo) -> list[Page]:
-    """The pages, each record's page with what its front matter tells programs."""
-    meta = dict(_record_meta(graph, site))
-    return [dataclasses.replace(p, meta=meta[p.doc]) if p.doc in meta else p for p in pages]
+def with_head(pages: Iterable[Planned], graph: Graph, site: SiteInfo) -> list[Planned]:
+    """The pages, each record's page with what its front matter tells programs (a kept page has it in its text)."""
+    pages = list(pages)
+    planned = {p.doc for p in pages if isinstance(p, Page)}
+    meta = dict(_record_meta(graph, site, planned))
+    return [dataclasses.replace(p, meta=meta[p.doc]) if p.doc in meta and isinstance(p, Page) else p for p in pages]
 
 
-def _record_meta(graph: Graph, site: SiteInfo) -> Iterator[tuple[str, Meta]]:
+def _record_meta(graph: Graph, site: SiteInfo, planned: set[str]) -> Iterator[tuple[str, Meta]]:
     archive = graph.archive
     for source in archive.sources:
         doc = doc_path("source", source.id)
-        yield doc, (*_report(site, doc, source.title), *source_head(source, graph, site))
+        if doc in planned:
+            yield doc, (*_report(site, doc, source.title), *source_head(source, graph, site))
     titled = [
         *(("actor", a.id, a.name) for a in archive.actors),
         *(("agreement", a.id, a.title) for a in archive.agreements),

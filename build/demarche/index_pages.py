@@ -13,10 +13,12 @@ from demarche.plan import (
     PAGE_SIZE,
     Context,
     Counted,
+    Keys,
     Link,
     Links,
     Page,
     Paged,
+    Planned,
     SaidItem,
     SourceItem,
     as_of,
@@ -46,14 +48,15 @@ X = TypeVar("X")
 T = TypeVar("T")
 
 
-def index_pages(graph: Graph, site: SiteInfo) -> list[Page]:
+def index_pages(graph: Graph, site: SiteInfo, keys: Keys | None = None) -> list[Planned]:
+    """The home page and the sections' pages; keys: further pages of long lists whose key is unchanged are kept."""
     return [
         _home(graph, site),
-        *_sources_pages(graph),
+        *_sources_pages(graph, keys),
         _actors_index(graph),
         _agreements_index(graph),
         _demands_index(graph),
-        *_timeline_pages(graph),
+        *_timeline_pages(graph, keys),
     ]
 
 
@@ -168,12 +171,12 @@ def _by_year(items: Sequence[X], date: Callable[[X], str]) -> dict[str, list[X]]
     return years
 
 
-def _year_pages(spec: ByYear[X, T], years: dict[str, list[X]]) -> list[Page]:
+def _year_pages(spec: ByYear[X, T], years: dict[str, list[X]], keys: Keys | None) -> list[Planned]:
     """A page for each year (its list continuing on further pages), each linking back to the section's main page."""
-    pages = []
+    pages: list[Planned] = []
     for year, items in years.items():
         doc, title = spec.doc_of(year), f"{spec.title} {year}"
-        pager, further = continued(items, doc, "", spec.item, spec.kind, title)
+        pager, further = continued(items, doc, "", spec.item, spec.kind, title, keys)
         pages += [page(doc, spec.template, YearPage(title, relative(doc, spec.main_doc), pager)), *further]
     return pages
 
@@ -196,12 +199,12 @@ class SourcesIndex(Context):
 SOURCES_BY_YEAR = ByYear(index_doc("source"), sources_year_doc, "sources_year.md.j2", source_item, "source", "Sources of")
 
 
-def _sources_pages(graph: Graph) -> list[Page]:
+def _sources_pages(graph: Graph, keys: Keys | None) -> list[Planned]:
     years = _by_year(graph.newest, lambda s: s.date)
     links = Links(SOURCES_BY_YEAR.main_doc)
     latest = tuple(source_item(links, s) for s in graph.newest[:LATEST])
     index = SourcesIndex(len(graph.newest), _year_links(SOURCES_BY_YEAR, years), latest)
-    return [page(SOURCES_BY_YEAR.main_doc, "sources_index.md.j2", index), *_year_pages(SOURCES_BY_YEAR, years)]
+    return [page(SOURCES_BY_YEAR.main_doc, "sources_index.md.j2", index), *_year_pages(SOURCES_BY_YEAR, years, keys)]
 
 
 # -- actors, agreements, demands ---------------------------------------------------------------------
@@ -298,7 +301,7 @@ class TimelinePage(Context):
 TIMELINE_BY_YEAR = ByYear(TIMELINE, timeline_year_doc, "timeline_year.md.j2", said_item, "said", "Statements of")
 
 
-def _timeline_pages(graph: Graph) -> list[Page]:
+def _timeline_pages(graph: Graph, keys: Keys | None) -> list[Planned]:
     years = _by_year(graph.timeline, lambda s: s.statement.date)
     links = Links(TIMELINE)
     latest: list[Said] = graph.timeline[-PAGE_SIZE:]
@@ -309,4 +312,4 @@ def _timeline_pages(graph: Graph) -> list[Page]:
         years=_year_links(TIMELINE_BY_YEAR, years),
         latest=tuple(said_item(links, s) for s in latest),
     )
-    return [page(TIMELINE, "timeline.md.j2", context), *_year_pages(TIMELINE_BY_YEAR, years)]
+    return [page(TIMELINE, "timeline.md.j2", context), *_year_pages(TIMELINE_BY_YEAR, years, keys)]

@@ -32,17 +32,17 @@ from demarche.link import Graph, link
 from demarche.load import load_archive
 from demarche.memo import FileMemo
 from demarche.opendata import open_data_files
-from demarche.plan import File, Page, check_outputs
+from demarche.plan import File, Planned, Reusable, check_outputs
 from demarche.problems import ContentError, Problem, has_errors
 from demarche.publish import Published, Started, abandon, remove_in_background, remove_partial_sites
 from demarche.publish import build as build_started
 from demarche.publish import start as start_mkdocs
-from demarche.record_pages import record_pages
+from demarche.record_pages import page_keys, record_pages
 from demarche.records import Archive
 from demarche.redirects import redirect_files
 from demarche.render import render_pages
+from demarche.reuse import LastRender, current_generation, forget_generation, generation_inputs, render_reusing, save_generation
 from demarche.reuse import Stamp as GenerationStamp
-from demarche.reuse import current_generation, forget_generation, generation_inputs, render_reusing, save_generation
 from demarche.schema_doc import field_reference_file
 from demarche.search_records import statement_records
 from demarche.sitebuild import Plan
@@ -141,26 +141,32 @@ def generate_pages(project: Project, incremental: bool = False) -> tuple[Graph, 
 def _generated_pages(project: Project, incremental: bool) -> tuple[Graph, dict[str, str | bytes], list[Problem], frozenset[str]]:
     """generate_pages, and the pages whose text was taken from docs/ as it is (see reuse.render_reusing)."""
     sources = SourceCache(project.sources, project.root, project.state) if incremental else None
+    last = LastRender(project.templates, project.docs, project.state) if incremental else None
     try:
         archive, problems = _checked(project, sources, all_warnings=False)
         if has_errors(problems):
             raise ContentError(problems)
         graph = link(archive, sources)
-        pages, files = plan_site(graph, project.site_info(), sources)
+        pages, files = plan_site(graph, project.site_info(), sources, last)
     finally:
         if sources is not None:
             sources.save()
-    if not incremental:
+    if last is None:
         return graph, outputs(render_pages(pages, project.templates), files), problems, frozenset()
-    rendered = render_reusing(pages, project.templates, project.docs, project.state)
+    rendered = render_reusing(pages, last)
     return graph, outputs(rendered.texts, files), problems, frozenset(rendered.texts.keys() - set(rendered.rendered))
 
 
-def plan_site(graph: Graph, site: SiteInfo, memo: FileMemo | None = None) -> tuple[list[Page], list[File]]:
+def plan_site(
+    graph: Graph, site: SiteInfo, memo: FileMemo | None = None, last: Reusable | None = None
+) -> tuple[list[Planned], list[File]]:
     """Every output of the site: the pages to render and the other files, refused if two would stand in one place.
 
-    memo: what was derived of each unchanged source file by the last run (the load cache)."""
-    pages = with_head([*record_pages(graph, site, memo), *index_pages(graph, site)], graph, site)
+    memo: what was derived of each unchanged source file by the last run (the load cache). last: the
+    pages the last run planned under keys; those whose key is unchanged are kept, not planned again.
+    """
+    keys = page_keys(graph, site, last) if last is not None else None
+    pages = with_head([*record_pages(graph, site, memo, keys), *index_pages(graph, site, keys)], graph, site)
     files = [
         field_reference_file(),
         *redirect_files(graph, site),

@@ -4,7 +4,8 @@ A `Page` is a docs page its template renders from its context alone; a `File` is
 (feeds, open data, redirects, the field reference) with its bytes. A context holds everything its
 page shows, ready to print: lists grouped, sorted, counted and numbered, links relative to the page.
 Contexts hold only plain values (strings, numbers, tuples, frozen records), so they compare and hash:
-with the same templates, two builds show the same page exactly when its contexts are equal.
+with the same templates, two builds show the same page exactly when its contexts are equal. A page
+whose inputs are those of the last run (its key: Keys) need not be planned at all: it is `Kept`.
 
 The pages themselves are planned in record_pages.py and index_pages.py, the files by the modules that
 make them (feeds, opendata, redirects, schema_doc); this module holds what they share: Page and File,
@@ -15,9 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import hashlib
+import io
+import pickle
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from demarche.link import Graph, Position, Said
 from demarche.records import Actor, Agreement, Demand, Source
@@ -45,6 +49,7 @@ class Page:
     template: str
     context: Context
     meta: Meta = ()  # what the render stage adds to the page's front matter for the theme (head.py)
+    key: str = ""  # the digest of every input of the pages planned with it (see Reusable); '' when not keyed
 
     @property
     def updated(self) -> str | None:
@@ -85,6 +90,48 @@ def page(doc: str, template: str, context: Context) -> Page:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A page not planned again: the last run planned it under the key it has now, and docs/ holds what it rendered."""
+
+    doc: str
+    template: str
+    text: str  # as docs/ holds it, checked against what the last run recorded
+    key: str
+    digest: str  # of the context it was rendered from (value_digest), for the next run to compare with
+    sha256: str  # of its text
+
+
+Planned = Page | Kept
+
+
+class Reusable(Protocol):
+    """What the last run planned under keys (reuse.LastRender).
+
+    A group of pages (a source's page with the further pages of its statements; a further page of a
+    long list) can be keyed: its key is the digest of every input its planning reads, so that an
+    unchanged key means unchanged pages (Keys).
+    """
+
+    def take(self, key: str) -> list[Kept] | None:
+        """The pages the last run planned under this key, if docs/ still holds each as it was written; else None."""
+
+
+def value_digest(value: object) -> str | None:
+    """The SHA-256 of a plain value (strings, numbers, tuples, frozen dataclasses of them); None if it cannot be pickled.
+
+    Pickled without a memo, so that equal values give equal bytes however they share objects.
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(value)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return None
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
+
+
+@dataclass(frozen=True)
 class File:
     doc: str
     data: bytes
@@ -98,7 +145,7 @@ class PathClash(ValueError):
     """Two outputs would be written to one place."""
 
 
-def check_outputs(pages: Iterable[Page], files: Iterable[File]) -> None:
+def check_outputs(pages: Iterable[Planned], files: Iterable[File]) -> None:
     """Refuse two outputs at one place: the same docs path, or the same file in site/ (actors/x.md is /actors/x/index.html)."""
     seen: dict[str, tuple[str, str]] = {}  # published file -> (docs path, what)
     outputs = [(p.doc, f"the page docs/{p.doc} ({p.template})") for p in pages]
@@ -269,14 +316,20 @@ def paginate(
     items: Sequence[X], first_doc: str, list_name: str, item: Callable[[Links, X], T], size: int = PAGE_SIZE
 ) -> list[tuple[str, Paged[T]]]:
     """Split items into pages, as (docs path, page): the first at first_doc, the others at continuation_doc."""
-    count = max(1, -(-len(items) // size))
-    docs = [first_doc, *(continuation_doc(first_doc, n, list_name) for n in range(2, count + 1))]
-    out = []
-    for n, doc in enumerate(docs, 1):
-        links = Links(doc)
-        chunk = tuple(item(links, x) for x in items[(n - 1) * size : n * size])
-        out.append((doc, Paged(chunk, n, count, len(items), tuple(links.to(d, str(i)) for i, d in enumerate(docs, 1)))))
-    return out
+    docs = _list_docs(len(items), first_doc, list_name, size)
+    return [(doc, _pager(items, docs, n, item, size)) for n, doc in enumerate(docs, 1)]
+
+
+def _list_docs(total: int, first_doc: str, list_name: str, size: int = PAGE_SIZE) -> list[str]:
+    count = max(1, -(-total // size))
+    return [first_doc, *(continuation_doc(first_doc, n, list_name) for n in range(2, count + 1))]
+
+
+def _pager(items: Sequence[X], docs: list[str], n: int, item: Callable[[Links, X], T], size: int = PAGE_SIZE) -> Paged[T]:
+    """Page n (from 1) of a list whose pages are at docs."""
+    links = Links(docs[n - 1])
+    chunk = tuple(item(links, x) for x in items[(n - 1) * size : n * size])
+    return Paged(chunk, n, len(docs), len(items), tuple(links.to(d, str(i)) for i, d in enumerate(docs, 1)))
 
 
 @dataclass(frozen=True)
@@ -290,9 +343,65 @@ class ListingPage(Context, Generic[T]):
 
 
 def continued(
-    items: Sequence[X], first_doc: str, list_name: str, item: Callable[[Links, X], T], kind: str, title: str
-) -> tuple[Paged[T], list[Page]]:
-    """A long list: its first page (for the page at first_doc to show) and its further pages as Pages of their own."""
-    pagers = paginate(items, first_doc, list_name, item)
-    further = [page(doc, "listing.md.j2", ListingPage(title, relative(doc, first_doc), kind, pager)) for doc, pager in pagers[1:]]
-    return pagers[0][1], further
+    items: Sequence[X],
+    first_doc: str,
+    list_name: str,
+    item: Callable[[Links, X], T],
+    kind: str,
+    title: str,
+    keys: Keys | None = None,
+) -> tuple[Paged[T], list[Planned]]:
+    """A long list: its first page (for the page at first_doc to show) and its further pages as Pages of their own.
+
+    keys: a further page whose key (Keys.listing) is the last run's is kept, not planned again.
+    """
+    size = PAGE_SIZE
+    docs = _list_docs(len(items), first_doc, list_name, size)
+    further: list[Planned] = []
+    for n, doc in enumerate(docs[1:], 2):
+        key = keys.listing(items[(n - 1) * size : n * size], len(items), item, kind, title, docs, n) if keys else None
+        kept = keys.last.take(key) if keys and key else None
+        if kept is not None:
+            further += kept
+            continue
+        context = ListingPage(title, relative(doc, first_doc), kind, _pager(items, docs, n, item, size))
+        further.append(Page(doc, site_url(doc), LISTING, context, key=key or ""))
+    return _pager(items, docs, 1, item, size), further
+
+
+LISTING = "listing.md.j2"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """What keys this run's pages: the pages the last run planned under keys, and each source's key.
+
+    A source's key (record_pages.source_key) is the digest of every input of its pages, which hold
+    everything a list shows of one of its statements (said_item, position_item) or of it (source_item):
+    so an item's inputs are its source's key, with the statement's id (and a position's role).
+    """
+
+    last: Reusable
+    sources: Mapping[str, str | None]  # source id -> its key (None: it could not be digested)
+
+    def listing(
+        self, chunk: Sequence[object], total: int, item: Callable[..., object], kind: str, title: str, docs: list[str], n: int
+    ) -> str | None:
+        """The key of page n of a list (a ListingPage showing chunk of its total items, each by item): the digest of
+        all it shows, with its items as their inputs; None when an item's source has no key."""
+        inputs = tuple(self._inputs(x) for x in chunk)
+        if any(x is None for x in inputs):
+            return None
+        return value_digest((LISTING, item.__module__, item.__qualname__, kind, title, tuple(docs), n, total, inputs))
+
+    def _inputs(self, x: object) -> tuple[str, ...] | None:
+        if isinstance(x, Position):
+            said = self._inputs(x.said)
+            return None if said is None else (x.role, *said)
+        if isinstance(x, Said):
+            key = self.sources.get(x.source.id)
+            return None if key is None else (key, x.statement.id)
+        if isinstance(x, Source):
+            key = self.sources.get(x.id)
+            return None if key is None else (key,)
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -13,11 +14,14 @@ from demarche.plan import (
     PAGE_SIZE,
     Context,
     Counted,
+    Keys,
     Link,
     Links,
     Page,
     Paged,
+    Planned,
     PositionItem,
+    Reusable,
     SaidItem,
     SourceItem,
     Tally,
@@ -30,6 +34,7 @@ from demarche.plan import (
     said_item,
     source_item,
     tally,
+    value_digest,
 )
 from demarche.records import Actor, Agreement, Demand, Source
 from demarche.text import QuoteMark, body_markdown, human_date
@@ -39,15 +44,32 @@ DESCRIPTION = 200  # characters of a record's text in its page's description
 STATEMENTS_PAGE_SIZE = PAGE_SIZE  # statements in full on a source's page, and on each of its further pages
 
 
-def record_pages(graph: Graph, site: SiteInfo, memo: FileMemo | None = None) -> list[Page]:
-    """Every record's pages; memo keeps what a page shows of its own record's file (_marked_text, _picture)."""
-    pages = [p for s in graph.archive.sources for p in _source_pages(graph, site, s, memo)]
+def page_keys(graph: Graph, site: SiteInfo, last: Reusable) -> Keys:
+    """The keys of this run's pages: each source's (source_key), with the pages the last run planned under keys."""
+    names = _names_digest(graph)
+    return Keys(last, {source.id: source_key(graph, site, source, names) for source in graph.archive.sources})
+
+
+def record_pages(graph: Graph, site: SiteInfo, memo: FileMemo | None = None, keys: Keys | None = None) -> list[Planned]:
+    """Every record's pages; memo keeps what a page shows of its own record's file (_marked_text, _picture).
+
+    keys: a source's pages, and each further page of a long list, whose key is the last run's are
+    kept as that run wrote them, not planned again (Keys).
+    """
+    pages: list[Planned] = []
+    for source in graph.archive.sources:
+        key = keys.sources.get(source.id) if keys else None
+        kept = keys.last.take(key) if keys and key else None
+        if kept is not None:
+            pages += kept
+        else:
+            pages += [dataclasses.replace(p, key=key or "") for p in _source_pages(graph, site, source, memo)]
     for actor in graph.archive.actors:
-        pages += _actor_pages(graph, site, actor, memo)
+        pages += _actor_pages(graph, site, actor, memo, keys)
     for agreement in graph.archive.agreements:
-        pages += _agreement_pages(graph, site, agreement, memo)
+        pages += _agreement_pages(graph, site, agreement, memo, keys)
     for demand in graph.archive.demands:
-        pages += _demand_pages(graph, site, demand, memo)
+        pages += _demand_pages(graph, site, demand, memo, keys)
     return pages
 
 
@@ -130,6 +152,51 @@ class SourceStatementsPage(Context):
     title: str
     parent: Link
     pager: Paged[StatementView]
+
+
+def _names_digest(graph: Graph) -> str:
+    """What a source's pages show of the records they link to: each actor's id, name and kind, each agreement's and
+    demand's id and title (source_key)."""
+    table = (
+        tuple((a.id, a.name, a.kind) for a in graph.archive.actors),
+        tuple((a.id, a.title) for a in graph.archive.agreements),
+        tuple((d.id, d.title) for d in graph.archive.demands),
+    )
+    return value_digest(table) or ""
+
+
+def source_key(graph: Graph, site: SiteInfo, source: Source, names: str) -> str | None:
+    """The digest of every input of a source's pages (_source_pages, and head.py's part of the first), or None.
+
+    The source record as it is; what the graph says of its statements (speakers, repeats, the same
+    passage in other sources, and the anchors kept under its speakers' former ids); what it mentions;
+    the names and titles of all records (names: _names_digest); the site's name, address and
+    repository. The templates and the code are not in it: the last run's record of the pages is only
+    read under the same templates and code (reuse.LastRender). Whatever these pages come to show
+    must be added here: tests/test_incremental.py compares every kind of change with a clean run.
+    """
+    mentions = graph.mentions[source.id]
+    said = tuple(
+        (
+            s.statement.id,
+            s.speaker.id,
+            tuple(r.id for r in s.repeats),
+            tuple((o.source.id, o.source.title, o.statement.id) for o in s.also),
+        )
+        for s in graph.in_source.get(source.id, ())
+    )
+    return value_digest(
+        (
+            (site.name, site.url, site.edit_base),
+            names,
+            source,
+            said,
+            tuple(sorted(graph.former_anchors.get(source.id, {}).items())),
+            tuple(a.id for a in mentions.actors),
+            tuple(a.id for a in mentions.agreements),
+            tuple(d.id for d in mentions.demands),
+        )
+    )
 
 
 def _source_pages(graph: Graph, site: SiteInfo, source: Source, memo: FileMemo | None = None) -> list[Page]:
@@ -346,15 +413,17 @@ class ActorPage(Context):
     permalink: str
 
 
-def _actor_pages(graph: Graph, site: SiteInfo, actor: Actor, memo: FileMemo | None = None) -> list[Page]:
+def _actor_pages(
+    graph: Graph, site: SiteInfo, actor: Actor, memo: FileMemo | None = None, keys: Keys | None = None
+) -> list[Planned]:
     doc = doc_path("actor", actor.id)
     links = Links(doc)
     said = graph.said_by.get(actor.id, [])
-    statements, more = continued(said, doc, "statements", said_item, "said", f"Statements by {actor.name}")
+    statements, more = continued(said, doc, "statements", said_item, "said", f"Statements by {actor.name}", keys)
     about, more_about = continued(
-        graph.about.get(actor.id, []), doc, "about", said_item, "said", f"Statements about {actor.name}"
+        graph.about.get(actor.id, []), doc, "about", said_item, "said", f"Statements about {actor.name}", keys
     )
-    sources, further = _sources_mentioning(graph, "actor", actor.id, actor.name)
+    sources, further = _sources_mentioning(graph, "actor", actor.id, actor.name, keys)
     feed = actor_feed_doc(actor.id)
     context = ActorPage(
         name=actor.name,
@@ -393,10 +462,13 @@ def _actor_pages(graph: Graph, site: SiteInfo, actor: Actor, memo: FileMemo | No
     return [page(doc, "actor.md.j2", context), *more, *more_about, *further]
 
 
-def _sources_mentioning(graph: Graph, kind: str, record_id: str, name: str) -> tuple[Paged[SourceItem], list[Page]]:
+def _sources_mentioning(
+    graph: Graph, kind: str, record_id: str, name: str, keys: Keys | None
+) -> tuple[Paged[SourceItem], list[Planned]]:
     """The sources that mention a record, newest first: the first page of the list and its further pages."""
     mentioned = graph.sources_of.get(f"{kind}:{record_id}", [])
-    return continued(mentioned, doc_path(kind, record_id), "sources", source_item, "source", f"Sources that mention {name}")
+    doc = doc_path(kind, record_id)
+    return continued(mentioned, doc, "sources", source_item, "source", f"Sources that mention {name}", keys)
 
 
 def _actor_or_none(graph: Graph, links: Links, actor_id: str | None) -> Link | None:
@@ -426,12 +498,14 @@ class AgreementPage(Context):
     permalink: str
 
 
-def _agreement_pages(graph: Graph, site: SiteInfo, agreement: Agreement, memo: FileMemo | None = None) -> list[Page]:
+def _agreement_pages(
+    graph: Graph, site: SiteInfo, agreement: Agreement, memo: FileMemo | None = None, keys: Keys | None = None
+) -> list[Planned]:
     doc = doc_path("agreement", agreement.id)
     links = Links(doc)
     cited = graph.citations.get(agreement.id, [])
-    citations, more = continued(cited, doc, "statements", said_item, "said", f"Statements that invoke {agreement.title}")
-    sources, further = _sources_mentioning(graph, "agreement", agreement.id, agreement.title)
+    citations, more = continued(cited, doc, "statements", said_item, "said", f"Statements that invoke {agreement.title}", keys)
+    sources, further = _sources_mentioning(graph, "agreement", agreement.id, agreement.title, keys)
     context = AgreementPage(
         title=agreement.title,
         description=agreement.body[:DESCRIPTION],
@@ -478,11 +552,13 @@ class DemandPage(Context):
     permalink: str
 
 
-def _demand_pages(graph: Graph, site: SiteInfo, demand: Demand, memo: FileMemo | None = None) -> list[Page]:
+def _demand_pages(
+    graph: Graph, site: SiteInfo, demand: Demand, memo: FileMemo | None = None, keys: Keys | None = None
+) -> list[Planned]:
     doc = doc_path("demand", demand.id)
     links = Links(doc)
     taken: list[Position] = graph.positions.get(demand.id, [])
-    positions, more = continued(taken, doc, "statements", position_item, "position", f"Statements on {demand.title}")
+    positions, more = continued(taken, doc, "statements", position_item, "position", f"Statements on {demand.title}", keys)
     stance = graph.on_demand[demand.id]
     said = [p.said for p in taken]
     context = DemandPage(

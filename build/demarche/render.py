@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from demarche.plan import Context, Link, Page
+from demarche.plan import Context, Kept, Link, Page, Planned
 from demarche.text import attr, human_date, md, quoted
 
 _md_label = functools.lru_cache(maxsize=1 << 16)(md)  # the same names and titles are linked thousands of times
@@ -60,10 +60,10 @@ def environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def render_pages(pages: Iterable[Page], templates: Path) -> dict[str, str]:
-    """Every page's Markdown text, by docs path."""
+def render_pages(pages: Iterable[Planned], templates: Path) -> dict[str, str]:
+    """Every page's Markdown text, by docs path (a kept page's as it was kept)."""
     env = environment(templates)
-    return {page.doc: render_page(env, page) for page in pages}
+    return {page.doc: page.text if isinstance(page, Kept) else render_page(env, page) for page in pages}
 
 
 def render_page(env: jinja2.Environment, page: Page) -> str:

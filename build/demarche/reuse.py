@@ -2,11 +2,15 @@
 
 Render. A page is rendered again only when its template, its context (with what head.py adds to
 its front matter) or the templates changed. A context is frozen plain data, so its pickle (written
-only to be hashed, never read back; pickled without a memo, so the bytes depend on the values
-alone) is a digest of what the page shows. Each run records, by docs path, that digest and the
-SHA-256 of the text rendered (.demarche/rendered.json); an unchanged page takes the text that docs/
+only to be hashed, never read back; plan.value_digest) is a digest of what the page shows. Each run
+records, by docs path, that digest, the SHA-256 of the text rendered, the key the page was planned
+under and its template (.demarche/rendered.json); an unchanged page takes the text that docs/
 holds, when the write manifest lists it and its bytes are still those recorded, so a page edited or
 deleted by hand is rendered again.
+
+Plan. Most pages are not even planned again: a source's pages and each further page of a long list
+are planned under a key, the digest of every input their planning reads (plan.Keys); when the key
+is the one recorded and docs/ holds the pages as recorded, they are kept as they are (LastRender.take).
 
 Generate. When nothing generation reads has changed since the last run wrote docs/ (every file
 under sources/ and templates/, what mkdocs.yml tells generation (urls.SiteInfo), the code: see
@@ -19,9 +23,7 @@ stages run, a page in docs/ is compared by its SHA-256.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import pickle
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ from typing import Any
 import jinja2
 
 from demarche.cache import file_key, is_racy, read_state, tree_keys, write_state
-from demarche.plan import Page
+from demarche.plan import Kept, Page, Planned, value_digest
 from demarche.render import environment, render_page
 from demarche.urls import SiteInfo
 from demarche.write import JOURNAL, MANIFEST, read_manifest
@@ -57,16 +59,9 @@ def templates_version(templates: Path) -> str:
 
 
 def context_digest(page: Page) -> str | None:
-    """The SHA-256 of a page's template, context and front-matter additions (head.py); None if the context cannot be
+    """The digest of a page's template, context and front-matter additions (head.py); None if the context cannot be
     pickled (the page is then always rendered)."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    pickler.fast = True  # no memo: equal values give equal bytes, however they share objects
-    try:
-        pickler.dump((page.doc, page.template, page.context, page.meta))
-    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
-        return None
-    return hashlib.sha256(buffer.getvalue()).hexdigest()
+    return value_digest((page.doc, page.template, page.context, page.meta))
 
 
 @dataclass(frozen=True)
@@ -75,52 +70,88 @@ class Rendered:
     rendered: tuple[str, ...]  # the pages rendered by this run; the others were taken from docs/
 
 
-def render_reusing(pages: Iterable[Page], templates: Path, docs: Path, state: Path) -> Rendered:
+class LastRender:
+    """What the last run rendered (.demarche/rendered.json), under the templates as they are now (else nothing).
+
+    By docs path: the digest of each page's context, the SHA-256 of its text, the key it was planned
+    under ('' when none) and its template. Read under the build lock, before planning: a group of
+    pages whose key is unchanged is not planned again (plan.Reusable).
+    """
+
+    def __init__(self, templates: Path, docs: Path, state: Path) -> None:
+        self.templates, self.docs, self.state = templates, docs, state
+        self.version = templates_version(templates)
+        saved = read_state(_state_file(state, RENDERED), RENDERED)
+        pages = saved[0].get("pages") if saved and saved[0].get("templates") == self.version else None
+        self.previous: dict[str, list[str]] = {
+            doc: entry
+            for doc, entry in (pages.items() if isinstance(pages, dict) else ())
+            if isinstance(entry, list) and len(entry) == 4 and all(isinstance(v, str) for v in entry)
+        }
+        self.manifest = read_manifest(docs)
+        self.by_key: dict[str, list[str]] = {}
+        for doc, (_, _, key, _) in self.previous.items():
+            if key:
+                self.by_key.setdefault(key, []).append(doc)
+
+    def take(self, key: str) -> list[Kept] | None:
+        kept = []
+        for doc in self.by_key.get(key, ()):
+            digest, sha256, _, template = self.previous[doc]
+            text = self.text(doc, digest) if digest else None  # '': a page of the group that could not be digested
+            if text is None:
+                return None
+            kept.append(Kept(doc, template, text, key, digest, sha256))
+        return kept or None
+
+    def text(self, doc: str, digest: str | None) -> str | None:
+        """The text docs/ holds for a page whose context is unchanged, if it is still what the last run rendered."""
+        entry = self.previous.get(doc)
+        if digest is None or entry is None or entry[0] != digest or doc not in self.manifest:
+            return None
+        try:
+            data = (self.docs / doc).read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != entry[1]:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+
+def render_reusing(pages: Iterable[Planned], last: LastRender) -> Rendered:
     """render.render_pages, rendering only the pages whose template or context changed since the last run.
 
-    Under the build lock. The record is saved at once: a page the write stage then fails to put in
-    docs/ does not match its recorded bytes, and is rendered again next time.
+    Kept pages (see LastRender.take) are taken as they are. Under the build lock. The record is
+    saved at once: a page the write stage then fails to put in docs/ does not match its recorded
+    bytes, and is rendered again next time.
     """
-    version = templates_version(templates)
-    saved = read_state(_state_file(state, RENDERED), RENDERED)
-    previous: dict[str, Any] = saved[0]["pages"] if saved and saved[0].get("templates") == version else {}
-    manifest = read_manifest(docs)
     env: jinja2.Environment | None = None
     texts: dict[str, str] = {}
     rendered: list[str] = []
     record: dict[str, list[str]] = {}
     for page in pages:
+        if isinstance(page, Kept):
+            texts[page.doc] = page.text
+            record[page.doc] = [page.digest, page.sha256, page.key, page.template]
+            continue
         digest = context_digest(page)
-        text = _kept_text(docs, page.doc, digest, previous.get(page.doc), manifest)
+        text = last.text(page.doc, digest)
         if text is None:
-            env = env or environment(templates)
+            env = env or environment(last.templates)
             text = render_page(env, page)
             rendered.append(page.doc)
             sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
         else:
-            sha256 = previous[page.doc][1]  # what _kept_text compared docs/'s bytes with
+            sha256 = last.previous[page.doc][1]  # what LastRender.text compared docs/'s bytes with
         texts[page.doc] = text
-        if digest is not None:
-            record[page.doc] = [digest, sha256]
-    if record != previous:
-        write_state(_state_file(state, RENDERED), RENDERED, {"templates": version, "pages": record})
+        if digest is not None or page.key:  # a keyed page is recorded in any case: its group is whole or not taken
+            record[page.doc] = [digest or "", sha256, page.key, page.template]
+    if record != last.previous:
+        write_state(_state_file(last.state, RENDERED), RENDERED, {"templates": last.version, "pages": record})
     return Rendered(texts, tuple(rendered))
-
-
-def _kept_text(docs: Path, doc: str, digest: str | None, previous: object, manifest: set[str]) -> str | None:
-    """The text docs/ holds for a page whose context is unchanged, if it is still what the last run rendered."""
-    if digest is None or not isinstance(previous, list) or len(previous) != 2 or previous[0] != digest or doc not in manifest:
-        return None
-    try:
-        data = (docs / doc).read_bytes()
-    except OSError:
-        return None
-    if hashlib.sha256(data).hexdigest() != previous[1]:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
 
 
 # -- generate: nothing changed --------------------------------------------------------------------------
@@ -216,4 +247,4 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
-__all__ = ["Rendered", "Stamp", "current_generation", "render_reusing", "save_generation"]
+__all__ = ["LastRender", "Rendered", "Stamp", "current_generation", "render_reusing", "save_generation"]

@@ -1,0 +1,236 @@
+"""Pages kept unplanned (issue 12, point 5): a source's pages, and each further page of a long list, are planned again
+only when their key changes (plan.Keys); for every kind of change the pages are what a clean run gives, byte for byte.
+
+A synthetic archive (bench/generate.py) with lists cut every 4 items (3 for a source's statements) has further pages
+of every kind: an actor's statements, statements about it and sources that mention it, an agreement's citations and
+sources, a demand's positions, each year's sources and statements, a source's statements.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from bench.generate import Shape, add_one_source, edit_one_source, generate_project
+
+from demarche import plan, record_pages, reuse
+from demarche.pipeline import Project, generate
+from tests.test_incremental import clean_docs, docs_files
+
+SHAPE = Shape(sources=36, actors=7, agreements=4, demands=3, words=120, statements=5, seed=12)
+
+
+@pytest.fixture(autouse=True)
+def short_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plan, "PAGE_SIZE", 4)
+    monkeypatch.setattr(record_pages, "STATEMENTS_PAGE_SIZE", 3)
+
+
+def texts(project: Project) -> list[Path]:
+    return sorted(project.sources.glob("texts/*/*.md"))
+
+
+def rewrite(path: Path, change: Callable[[str], str]) -> None:
+    before = path.read_text(encoding="utf-8")
+    after = change(before)
+    assert after != before, f"the change did not apply to {path}"
+    path.write_text(after, encoding="utf-8")
+
+
+def first(pattern: str, replace: str) -> Callable[[str], str]:
+    return lambda text: re.sub(pattern, replace, text, count=1, flags=re.MULTILINE)
+
+
+def _edit_text(project: Project) -> None:
+    edit_one_source(project, SHAPE)
+
+
+def _redate_source(project: Project) -> None:
+    """Moves it in every list ordered by date: the newest sources, the timeline, each year's pages."""
+    rewrite(texts(project)[3], first(r"^date: (\d{4})-\d\d-\d\d$", r"date: \1-12-30"))  # its folder is its year
+
+
+def _retitle_source(project: Project) -> None:
+    """Its title labels its statements in every list ('in ...') and names it where others report the same passage."""
+    rewrite(texts(project)[5], first(r'^title: ".*"$', 'title: "A retitled source"'))
+
+
+def _new_publisher(project: Project) -> None:
+    rewrite(texts(project)[7], first(r'^publisher: ".*"$', 'publisher: "Another Courier"'))
+
+
+def _new_occasion(project: Project) -> None:
+    rewrite(texts(project)[9], first(r"^(    quote: .*)$", r'\1\n    occasion: "A new occasion"'))
+
+
+def _statement_removed(project: Project) -> None:
+    rewrite(texts(project)[11], first(r"^  - speaker: .*\n(    .*\n)+", ""))
+
+
+def _source_removed(project: Project) -> None:
+    texts(project)[13].unlink()
+
+
+def _source_added(project: Project) -> None:
+    add_one_source(project, SHAPE)
+
+
+def _passage_reported_elsewhere(project: Project) -> None:
+    """A statement of one source added to another with its passage: each now links to the other (`also`)."""
+    found = re.search(r'^  - speaker: (".*")\n    quote: (".*")$', texts(project)[2].read_text(encoding="utf-8"), re.MULTILINE)
+    assert found is not None
+    speaker, quote = found.groups()
+    statement = f"  - speaker: {speaker}\n    quote: {quote}\n"
+    rewrite(texts(project)[20], lambda text: text.replace("statements:\n", "statements:\n" + statement, 1))
+    rewrite(texts(project)[20], lambda text: text.rstrip("\n") + f"\n\nAs was said: {quote[1:-1]}.\n")
+
+
+def _alias_found_in_a_text(project: Project) -> None:
+    """An actor given an alias that an unchanged text holds: that text now mentions the actor."""
+    body = texts(project)[4].read_text(encoding="utf-8").split("---\n", 2)[2]
+    alias = " ".join(re.findall(r"[A-Za-z]+", body)[1:3])
+    actor = next(p for p in sorted(project.sources.glob("actors/*.md")) if "aliases:" not in p.read_text(encoding="utf-8"))
+    rewrite(actor, first(r"^(name: .*)$", rf"\1\naliases: [{alias}]"))
+
+
+def _actor_renamed(project: Project) -> None:
+    rewrite(sorted(project.sources.glob("actors/*.md"))[1], first(r"^name: .*$", 'name: "A Renamed Speaker"'))
+
+
+def _actor_kind_changed(project: Project) -> None:
+    """What kind an actor is shows in the citations of the sources it wrote (BibTeX, JSON-LD)."""
+    person = next(p for p in sorted(project.sources.glob("actors/*.md")) if 'kind: "person"' in p.read_text(encoding="utf-8"))
+    rewrite(person, first(r'^kind: "person"$', "kind: organization"))
+
+
+def _demand_renamed(project: Project) -> None:
+    rewrite(sorted(project.sources.glob("demands/*.md"))[0], first(r"^title: .*$", 'title: "A renamed demand"'))
+
+
+def _agreement_renamed(project: Project) -> None:
+    """Unchanged texts that named the agreement no longer mention it."""
+    rewrite(sorted(project.sources.glob("agreements/*.md"))[0], first(r"^title: .*$", 'title: "A renamed accord"'))
+
+
+def _site_moved(project: Project) -> None:
+    rewrite(project.config_file, lambda text: text.replace("https://demarche.github.io/demarche/", "https://example.org/x/"))
+
+
+CHANGES: dict[str, Callable[[Project], None]] = {
+    "a source's text edited": _edit_text,
+    "a source's date changed": _redate_source,
+    "a source's title changed": _retitle_source,
+    "a source's publisher changed": _new_publisher,
+    "a statement's occasion given": _new_occasion,
+    "a statement removed": _statement_removed,
+    "a source removed": _source_removed,
+    "a source added": _source_added,
+    "a passage reported in a second source": _passage_reported_elsewhere,
+    "an actor given an alias an unchanged text holds": _alias_found_in_a_text,
+    "an actor renamed": _actor_renamed,
+    "an actor's kind changed": _actor_kind_changed,
+    "a demand renamed": _demand_renamed,
+    "an agreement renamed": _agreement_renamed,
+    "the site moved": _site_moved,
+}
+
+
+def kept_counter(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The docs paths of the pages each run keeps unplanned."""
+    kept: list[str] = []
+    take = reuse.LastRender.take
+
+    def counted(self: reuse.LastRender, key: str) -> list[plan.Kept] | None:
+        found = take(self, key)
+        kept.extend(k.doc for k in found or ())
+        return found
+
+    monkeypatch.setattr(reuse.LastRender, "take", counted)
+    return kept
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic project, generated once with short lists (copied by each test)."""
+    folder = tmp_path_factory.mktemp("synthetic") / "p"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plan, "PAGE_SIZE", 4)
+        patch.setattr(record_pages, "STATEMENTS_PAGE_SIZE", 3)
+        generate(generate_project(folder, SHAPE))
+    return folder
+
+
+def copy_of(built: Path, folder: Path) -> Project:
+    shutil.copytree(built, folder, symlinks=True)
+    return Project(folder)
+
+
+def test_the_archive_has_further_pages_of_every_kind(built: Path) -> None:
+    docs = {p.relative_to(built / "docs").as_posix() for p in (built / "docs").rglob("*.md")}
+    for pattern in (
+        r"^actors/[^/]+/statements/page-\d+\.md$",
+        r"^actors/[^/]+/about/page-\d+\.md$",
+        r"^actors/[^/]+/sources/page-\d+\.md$",
+        r"^agreements/[^/]+/statements/page-\d+\.md$",
+        r"^agreements/[^/]+/sources/page-\d+\.md$",
+        r"^demands/[^/]+/statements/page-\d+\.md$",
+        r"^sources/by-year/\d{4}/page-\d+\.md$",
+        r"^timeline/\d{4}/page-\d+\.md$",
+        r"^sources/[^/]+/statements/page-\d+\.md$",
+    ):
+        assert any(re.search(pattern, doc) for doc in docs), pattern
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_a_change_gives_what_a_clean_run_gives(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[Project], None]
+) -> None:
+    project = copy_of(built, tmp_path / "p")
+    change(project)
+    kept = kept_counter(monkeypatch)
+    generate(project)
+    assert docs_files(project) == clean_docs(project, tmp_path / "clean")
+    if change not in (
+        _alias_found_in_a_text,
+        _actor_renamed,
+        _site_moved,
+        _actor_kind_changed,
+        _demand_renamed,
+        _agreement_renamed,
+    ):
+        assert kept, "no page was kept: the keys did not work"
+
+
+def test_an_edited_text_plans_its_own_pages_and_keeps_the_other_sources_and_further_pages(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_of(built, tmp_path / "p")
+    edited = edit_one_source(project, SHAPE)
+    planned = []
+    source_pages = record_pages._source_pages
+
+    def counted(graph: object, site: object, source: object, memo: object = None) -> object:
+        planned.append(source.id)  # type: ignore[attr-defined]
+        return source_pages(graph, site, source, memo)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(record_pages, "_source_pages", counted)
+    kept = kept_counter(monkeypatch)
+    generate(project)
+    assert planned == [edited]
+    further = [doc for doc in kept if not doc.startswith("sources/")]
+    assert len(further) > 20  # every further page of every list: a text's body is in none of them
+    assert len([doc for doc in kept if doc.startswith("sources/")]) >= SHAPE.sources - 1
+
+
+def test_a_kept_page_deleted_or_edited_by_hand_is_planned_again(built: Path, tmp_path: Path) -> None:
+    project = copy_of(built, tmp_path / "p")
+    listing = sorted((project.docs / "actors").glob("*/statements/page-2.md"))[0]
+    source = sorted((project.docs / "sources").glob("*.md"))[0]
+    listing.unlink()
+    source.write_text(source.read_text(encoding="utf-8") + "By hand.\n", encoding="utf-8")
+    edit_one_source(project, SHAPE)
+    generate(project)
+    assert docs_files(project) == clean_docs(project, tmp_path / "clean")
