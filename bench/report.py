@@ -164,7 +164,8 @@ def rebuild_rows(sizes: dict[str, Row]) -> list[list[str]]:
         ran = f"MkDocs wrote {a['html_written']:,} HTML files" if a["published"] else "MkDocs did not run"
         return (
             f"**{a['seconds']:.1f} s** ({a['generation_seconds']:.2f} s generation · {a['mkdocs_seconds']:.1f} s publish · "
-            f"{a['index_seconds']:.1f} s index); {a['files_written']} docs files written; {ran}"
+            f"{a['index_seconds']:.1f} s index); {a['files_written']} docs files written, {a.get('pages_kept', 0):,} pages kept "
+            f"unplanned; {ran}"
         )
 
     return [

@@ -208,8 +208,15 @@ def _holds(content: str | bytes, text: str) -> bool:
 _BUILD = """
 import json, sys, time
 from pathlib import Path
-from demarche import pipeline
+from demarche import pipeline, reuse
 spent = {"generation_seconds": 0.0, "index_seconds": 0.0}
+planned = {"pages_kept": 0}
+take = reuse.LastRender.take
+def counted(self, key):
+    kept = take(self, key)
+    planned["pages_kept"] += len(kept or ())
+    return kept
+reuse.LastRender.take = counted
 def timed(name, run):
     def wrapped(*args, **kwargs):
         start = time.perf_counter()
@@ -223,7 +230,7 @@ pipeline.index_site = timed("index_seconds", pipeline.index_site)
 start = time.perf_counter()
 report, published = pipeline.build(pipeline.Project(Path(sys.argv[1])), background=True)  # as `demarche build`
 spent["build_seconds"] = time.perf_counter() - start
-print(json.dumps({**spent, "files_written": len(report.written), "published": published}))
+print(json.dumps({**spent, **planned, "files_written": len(report.written), "published": published}))
 """
 
 
@@ -236,6 +243,7 @@ class EndToEnd:
     publish_seconds: float  # the rest of pipeline.build: MkDocs (when it runs), the index, the swap
     index_seconds: float  # Pagefind's index, part of publish_seconds
     files_written: int  # in docs/
+    pages_kept: int  # generated pages kept unplanned, their inputs unchanged (reuse.LastRender.take)
     published: bool  # whether MkDocs ran
     html_written: int  # HTML files of site/ that are new or whose modification time changed
     load_average: float  # (1 min) when it started
@@ -262,6 +270,7 @@ def build_end_to_end(root: Path) -> EndToEnd:
         publish_seconds=spent["build_seconds"] - spent["generation_seconds"],
         index_seconds=spent["index_seconds"],
         files_written=spent["files_written"],
+        pages_kept=spent["pages_kept"],
         published=spent["published"],
         html_written=sum(1 for page, stamp in after.items() if before.get(page) != stamp),
         load_average=load_average,

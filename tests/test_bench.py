@@ -106,6 +106,7 @@ def assert_rebuilds_were_measured(rebuild: dict[str, Any]) -> None:
     assert 0 < clean["generation_seconds"] < clean["seconds"] and 0 < clean["index_seconds"] < clean["publish_seconds"]
     assert (again["published"], again["files_written"], again["html_written"], again["index_seconds"]) == (False, 0, 0, 0)
     assert edited["published"] and edited["files_written"] >= 1 and edited["html_written"] >= 1
+    assert clean["pages_kept"] == 0 < edited["pages_kept"]  # the other sources' pages, at least
     assert all(run["seconds"] > run["generation_seconds"] + run["publish_seconds"] for run in rebuild.values())
 
 
@@ -118,6 +119,7 @@ def _rebuild(generation: float, mkdocs: float, again: float, edited: float) -> d
             "index_seconds": 1.0 if published else 0.0,
             "mkdocs_seconds": mkdocs if published else 0.2,
             "files_written": 2 if published else 0,
+            "pages_kept": 4 if published else 0,
             "published": published,
             "html_written": 3 if published else 0,
             "load_average": 1.5,
@@ -148,10 +150,13 @@ def test_the_rebuild_targets_are_those_of_issue_12() -> None:
         "clean build: generation · MkDocs · Pagefind's index · generation as % of MkDocs",
         "2.0 · 40.0 · 1.0 s · **5.0%**",
     ]
-    assert rows[2][1] == "**2.5 s** (0.10 s generation · 0.2 s publish · 0.0 s index); 0 docs files written; MkDocs did not run"
+    assert (
+        rows[2][1]
+        == "**2.5 s** (0.10 s generation · 0.2 s publish · 0.0 s index); 0 docs files written, 0 pages kept unplanned; MkDocs did not run"
+    )
     assert (
         rows[3][1]
-        == "**4.0 s** (2.00 s generation · 40.0 s publish · 1.0 s index); 2 docs files written; MkDocs wrote 3 HTML files"
+        == "**4.0 s** (2.00 s generation · 40.0 s publish · 1.0 s index); 2 docs files written, 4 pages kept unplanned; MkDocs wrote 3 HTML files"
     )
     assert rebuild_rows({"1000": {}}) == []
 
