@@ -96,6 +96,13 @@ def _alias_found_in_a_text(project: Project) -> None:
     rewrite(actor, first(r"^(name: .*)$", rf"\1\naliases: [{alias}]"))
 
 
+def _former_id_given(project: Project) -> None:
+    """A speaker's former id: each of its statements keeps an anchor under it on its source's page."""
+    speaker = re.search(r'^  - speaker: "(.*)"$', texts(project)[6].read_text(encoding="utf-8"), re.MULTILINE)
+    assert speaker is not None
+    rewrite(project.sources / "actors" / f"{speaker.group(1)}.md", first(r"^(name: .*)$", r"\1\nformer_ids: [an-earlier-id]"))
+
+
 def _actor_renamed(project: Project) -> None:
     rewrite(sorted(project.sources.glob("actors/*.md"))[1], first(r"^name: .*$", 'name: "A Renamed Speaker"'))
 
@@ -130,6 +137,7 @@ CHANGES: dict[str, Callable[[Project], None]] = {
     "a source added": _source_added,
     "a passage reported in a second source": _passage_reported_elsewhere,
     "an actor given an alias an unchanged text holds": _alias_found_in_a_text,
+    "a speaker given a former id": _former_id_given,
     "an actor renamed": _actor_renamed,
     "an actor's kind changed": _actor_kind_changed,
     "a demand renamed": _demand_renamed,
