@@ -8,6 +8,7 @@ sources, a demand's positions, each year's sources and statements, a source's st
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from collections.abc import Callable
@@ -242,3 +243,16 @@ def test_a_kept_page_deleted_or_edited_by_hand_is_planned_again(built: Path, tmp
     edit_one_source(project, SHAPE)
     generate(project)
     assert docs_files(project) == clean_docs(project, tmp_path / "clean")
+
+
+def test_a_list_made_by_a_callable_without_a_name_is_not_keyed() -> None:
+    """A list page's key names the function that makes its items; a partial has no name to give, so it is planned."""
+
+    class NothingKept:
+        def take(self, key: str) -> list[plan.Kept] | None:
+            return None
+
+    keys = plan.Keys(NothingKept(), {})
+    docs = ["actors/x.md", "actors/x/statements/page-2.md"]
+    assert keys.listing((), 0, plan.source_item, "source", "Sources", docs, 2)
+    assert keys.listing((), 0, functools.partial(plan.source_item), "source", "Sources", docs, 2) is None

@@ -390,9 +390,10 @@ class Keys:
         """The key of page n of a list (a ListingPage showing chunk of its total items, each by item): the digest of
         all it shows, with its items as their inputs; None when an item's source has no key."""
         inputs = tuple(self._inputs(x) for x in chunk)
-        if any(x is None for x in inputs):
+        maker = (getattr(item, "__module__", None), getattr(item, "__qualname__", None))
+        if any(x is None for x in inputs) or None in maker:  # a partial or other callable without a name is not keyed
             return None
-        return value_digest((LISTING, item.__module__, item.__qualname__, kind, title, tuple(docs), n, total, inputs))
+        return value_digest((LISTING, *maker, kind, title, tuple(docs), n, total, inputs))
 
     def _inputs(self, x: object) -> tuple[str, ...] | None:
         if isinstance(x, Position):
