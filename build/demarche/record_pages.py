@@ -173,7 +173,8 @@ def source_key(graph: Graph, site: SiteInfo, source: Source, names: str) -> str 
     the names and titles of all records (names: _names_digest); the site's name, address and
     repository. The templates and the code are not in it: the last run's record of the pages is only
     read under the same templates and code (reuse.LastRender). Whatever these pages come to show
-    must be added here: tests/test_incremental.py compares every kind of change with a clean run.
+    must be added here: tests/test_kept_pages.py compares each kind of change with a clean run (leaving
+    out the names, the site, the other sources' reports, the mentions or the former anchors fails one).
     """
     mentions = graph.mentions[source.id]
     said = tuple(
