@@ -97,6 +97,60 @@ def _alias_found_in_a_text(project: Project) -> None:
     rewrite(actor, first(r"^(name: .*)$", rf"\1\naliases: [{alias}]"))
 
 
+def _report_takes_a_stance(project: Project) -> None:
+    """A second source's report of a passage comes to make a demand: the speaker's stances count it (built first)."""
+    _passage_reported_elsewhere(project)
+    generate(project)
+    demand = sorted(project.sources.glob("demands/*.md"))[0].stem
+    rewrite(
+        texts(project)[20], lambda text: re.sub(r"^(    quote: .*)$", rf"\1\n    makes: [{demand}]", text, count=1, flags=re.M)
+    )
+
+
+def _demand_makers_changed(project: Project) -> None:
+    """Who a demand is by: their pages list it among the demands they make."""
+    demand = sorted(project.sources.glob("demands/*.md"))[1]
+    rewrite(demand, first(r"^by: \[(.*)\]$", rf"by: [\1, {_apart_from(project, demand)}]"))
+
+
+def _apart_from(project: Project, demand: Path) -> str:
+    """An actor the demand does not name and that makes it in no statement (else its page lists it already)."""
+    statements = "".join(t.read_text(encoding="utf-8") for t in texts(project))
+    makers = set(re.findall(rf'^  - speaker: "(.*)"\n(?:    .*\n)*?    makes: \[[^]]*{demand.stem}', statements, re.MULTILINE))
+    named = demand.read_text(encoding="utf-8")
+    return next(a.stem for a in sorted(project.sources.glob("actors/*.md")) if a.stem not in named and a.stem not in makers)
+
+
+def _demand_addressed_to_another(project: Project) -> None:
+    """Of whom a demand is made: their pages list it among the demands made of them."""
+    demand = sorted(project.sources.glob("demands/*.md"))[2]
+    rewrite(demand, first(r"^of: \[(.*)\]$", rf"of: [\1, {_apart_from(project, demand)}]"))
+
+
+def _text_names_an_actor(project: Project) -> None:
+    """A text that comes to name an actor: the actor's page lists it among the sources that mention it."""
+    actor = sorted(project.sources.glob("actors/*.md"))[5]
+    name = re.search(r'^name: "(.*)"$', actor.read_text(encoding="utf-8"), re.MULTILINE)
+    assert name is not None
+    text = next(
+        t
+        for t in texts(project)
+        if name.group(1) not in t.read_text(encoding="utf-8") and actor.stem not in t.read_text(encoding="utf-8")
+    )
+    rewrite(text, lambda body: body.rstrip("\n") + f"\n\nIt was also said to concern {name.group(1)}.\n")
+
+
+def _part_of_changed(project: Project) -> None:
+    """An actor that becomes part of another: the other's page lists it among its parts."""
+    whole = sorted(project.sources.glob("actors/*.md"))[4].stem
+    part = next(
+        p
+        for p in sorted(project.sources.glob("actors/*.md"))
+        if "part_of:" not in p.read_text(encoding="utf-8") and p.stem != whole
+    )
+    rewrite(part, first(r"^(kind: .*)$", rf'\1\npart_of: "{whole}"'))
+
+
 def _former_id_given(project: Project) -> None:
     """A speaker's former id: each of its statements keeps an anchor under it on its source's page."""
     speaker = re.search(r'^  - speaker: "(.*)"$', texts(project)[6].read_text(encoding="utf-8"), re.MULTILINE)
@@ -139,6 +193,11 @@ CHANGES: dict[str, Callable[[Project], None]] = {
     "a passage reported in a second source": _passage_reported_elsewhere,
     "an actor given an alias an unchanged text holds": _alias_found_in_a_text,
     "a speaker given a former id": _former_id_given,
+    "a second source's report of a passage makes a demand": _report_takes_a_stance,
+    "a demand's makers changed": _demand_makers_changed,
+    "an actor made part of another": _part_of_changed,
+    "a demand made of another actor": _demand_addressed_to_another,
+    "a text that comes to name an actor": _text_names_an_actor,
     "an actor renamed": _actor_renamed,
     "an actor's kind changed": _actor_kind_changed,
     "a demand renamed": _demand_renamed,
@@ -252,7 +311,7 @@ def test_a_list_made_by_a_callable_without_a_name_is_not_keyed() -> None:
         def take(self, key: str) -> list[plan.Kept] | None:
             return None
 
-    keys = plan.Keys(NothingKept(), {})
+    keys = plan.Keys(NothingKept(), {}, "")
     docs = ["actors/x.md", "actors/x/statements/page-2.md"]
     assert keys.listing((), 0, plan.source_item, "source", "Sources", docs, 2)
     assert keys.listing((), 0, functools.partial(plan.source_item), "source", "Sources", docs, 2) is None

@@ -16,13 +16,13 @@ from demarche.plan import (
     Keys,
     Link,
     Links,
+    LongList,
     Page,
     Paged,
     Planned,
     SaidItem,
     SourceItem,
     as_of,
-    continued,
     page,
     said_item,
     source_item,
@@ -176,7 +176,7 @@ def _year_pages(spec: ByYear[X, T], years: dict[str, list[X]], keys: Keys | None
     pages: list[Planned] = []
     for year, items in years.items():
         doc, title = spec.doc_of(year), f"{spec.title} {year}"
-        pager, further = continued(items, doc, "", spec.item, spec.kind, title, keys)
+        pager, further = LongList(items, doc, "", spec.item, spec.kind, title).continued(keys)
         pages += [page(doc, spec.template, YearPage(title, relative(doc, spec.main_doc), pager)), *further]
     return pages
 

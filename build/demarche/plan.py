@@ -107,8 +107,8 @@ Planned = Page | Kept
 class Reusable(Protocol):
     """What the last run planned under keys (reuse.LastRender).
 
-    A group of pages (a source's page with the further pages of its statements; a further page of a
-    long list) can be keyed: its key is the digest of every input its planning reads, so that an
+    A group of pages (a source's page with the further pages of its statements; an actor's own page;
+    a further page of a long list) can be keyed: its key is the digest of every input its planning reads, so that an
     unchanged key means unchanged pages (Keys).
     """
 
@@ -342,31 +342,40 @@ class ListingPage(Context, Generic[T]):
     pager: Paged[T]
 
 
-def continued(
-    items: Sequence[X],
-    first_doc: str,
-    list_name: str,
-    item: Callable[[Links, X], T],
-    kind: str,
-    title: str,
-    keys: Keys | None = None,
-) -> tuple[Paged[T], list[Planned]]:
-    """A long list: its first page (for the page at first_doc to show) and its further pages as Pages of their own.
+@dataclass(frozen=True)
+class LongList(Generic[X, T]):
+    """A list that may run over several pages: its first page stands in the page at first_doc, its further pages
+    are pages of their own (ListingPage)."""
 
-    keys: a further page whose key (Keys.listing) is the last run's is kept, not planned again.
-    """
-    size = PAGE_SIZE
-    docs = _list_docs(len(items), first_doc, list_name, size)
-    further: list[Planned] = []
-    for n, doc in enumerate(docs[1:], 2):
-        key = keys.listing(items[(n - 1) * size : n * size], len(items), item, kind, title, docs, n) if keys else None
-        kept = keys.last.take(key) if keys and key else None
-        if kept is not None:
-            further += kept
-            continue
-        context = ListingPage(title, relative(doc, first_doc), kind, _pager(items, docs, n, item, size))
-        further.append(Page(doc, site_url(doc), LISTING, context, key=key or ""))
-    return _pager(items, docs, 1, item, size), further
+    items: Sequence[X]
+    first_doc: str
+    name: str  # its further pages' folder (continuation_doc)
+    item: Callable[[Links, X], T]  # how each item is shown
+    kind: str  # said | position | source: how a further page shows the items
+    title: str  # of its further pages
+
+    def continued(self, keys: Keys | None = None) -> tuple[Paged[T], list[Planned]]:
+        """Its first page (for the page at first_doc to show) and its further pages."""
+        docs = _list_docs(len(self.items), self.first_doc, self.name, PAGE_SIZE)
+        return _pager(self.items, docs, 1, self.item, PAGE_SIZE), self.further(keys)
+
+    def further(self, keys: Keys | None = None) -> list[Planned]:
+        """Its further pages; keys: one whose key (Keys.listing) is the last run's is kept, not planned again."""
+        size = PAGE_SIZE
+        docs = _list_docs(len(self.items), self.first_doc, self.name, size)
+        pages: list[Planned] = []
+        for n, doc in enumerate(docs[1:], 2):
+            chunk = self.items[(n - 1) * size : n * size]
+            key = keys.listing(chunk, len(self.items), self.item, self.kind, self.title, docs, n) if keys else None
+            kept = keys.last.take(key) if keys and key else None
+            if kept is not None:
+                pages += kept
+                continue
+            context = ListingPage(
+                self.title, relative(doc, self.first_doc), self.kind, _pager(self.items, docs, n, self.item, size)
+            )
+            pages.append(Page(doc, site_url(doc), LISTING, context, key=key or ""))
+        return pages
 
 
 LISTING = "listing.md.j2"
@@ -383,6 +392,7 @@ class Keys:
 
     last: Reusable
     sources: Mapping[str, str | None]  # source id -> its key (None: it could not be digested)
+    names: str  # the digest of every record's name or title (record_pages._names_digest)
 
     def listing(
         self, chunk: Sequence[object], total: int, item: Callable[..., object], kind: str, title: str, docs: list[str], n: int

@@ -17,6 +17,7 @@ from demarche.plan import (
     Keys,
     Link,
     Links,
+    LongList,
     Page,
     Paged,
     Planned,
@@ -27,7 +28,6 @@ from demarche.plan import (
     Tally,
     also_links,
     as_of,
-    continued,
     page,
     paginate,
     position_item,
@@ -47,14 +47,14 @@ STATEMENTS_PAGE_SIZE = PAGE_SIZE  # statements in full on a source's page, and o
 def page_keys(graph: Graph, site: SiteInfo, last: Reusable) -> Keys:
     """The keys of this run's pages: each source's (source_key), with the pages the last run planned under keys."""
     names = _names_digest(graph)
-    return Keys(last, {source.id: source_key(graph, site, source, names) for source in graph.archive.sources})
+    return Keys(last, {source.id: source_key(graph, site, source, names) for source in graph.archive.sources}, names)
 
 
 def record_pages(graph: Graph, site: SiteInfo, memo: FileMemo | None = None, keys: Keys | None = None) -> list[Planned]:
     """Every record's pages; memo keeps what a page shows of its own record's file (_marked_text, _picture).
 
-    keys: a source's pages, and each further page of a long list, whose key is the last run's are
-    kept as that run wrote them, not planned again (Keys).
+    keys: a source's pages, an actor's own page (actor_key), and each further page of a long list,
+    whose key is the last run's are kept as that run wrote them, not planned again (Keys).
     """
     pages: list[Planned] = []
     for source in graph.archive.sources:
@@ -418,13 +418,17 @@ def _actor_pages(
     graph: Graph, site: SiteInfo, actor: Actor, memo: FileMemo | None = None, keys: Keys | None = None
 ) -> list[Planned]:
     doc = doc_path("actor", actor.id)
-    links = Links(doc)
-    said = graph.said_by.get(actor.id, [])
-    statements, more = continued(said, doc, "statements", said_item, "said", f"Statements by {actor.name}", keys)
-    about, more_about = continued(
-        graph.about.get(actor.id, []), doc, "about", said_item, "said", f"Statements about {actor.name}", keys
+    lists: tuple[LongList[Any, Any], ...] = (
+        LongList(graph.said_by.get(actor.id, []), doc, "statements", said_item, "said", f"Statements by {actor.name}"),
+        LongList(graph.about.get(actor.id, []), doc, "about", said_item, "said", f"Statements about {actor.name}"),
+        _mentioning(graph, "actor", actor.id, actor.name),
     )
-    sources, further = _sources_mentioning(graph, "actor", actor.id, actor.name, keys)
+    key = actor_key(graph, site, actor, keys) if keys else None
+    kept = keys.last.take(key) if keys and key else None
+    if kept is not None:  # its page is kept; each further page of its lists is kept or not on its own
+        return [*kept, *(p for long in lists for p in long.further(keys))]
+    (statements, more), (about, more_about), (sources, further) = (long.continued(keys) for long in lists)
+    links = Links(doc)
     feed = actor_feed_doc(actor.id)
     context = ActorPage(
         name=actor.name,
@@ -460,16 +464,59 @@ def _actor_pages(
         search_href=search_link(doc, speaker=actor.name),
         permalink=permalink(site, doc),
     )
-    return [page(doc, "actor.md.j2", context), *more, *more_about, *further]
+    return [dataclasses.replace(page(doc, "actor.md.j2", context), key=key or ""), *more, *more_about, *further]
+
+
+def _mentioning(graph: Graph, kind: str, record_id: str, name: str) -> LongList[Source, SourceItem]:
+    """The list of the sources that mention a record, newest first."""
+    mentioned = graph.sources_of.get(f"{kind}:{record_id}", [])
+    return LongList(mentioned, doc_path(kind, record_id), "sources", source_item, "source", f"Sources that mention {name}")
 
 
 def _sources_mentioning(
     graph: Graph, kind: str, record_id: str, name: str, keys: Keys | None
 ) -> tuple[Paged[SourceItem], list[Planned]]:
-    """The sources that mention a record, newest first: the first page of the list and its further pages."""
-    mentioned = graph.sources_of.get(f"{kind}:{record_id}", [])
-    doc = doc_path(kind, record_id)
-    return continued(mentioned, doc, "sources", source_item, "source", f"Sources that mention {name}", keys)
+    """The sources that mention a record: the first page of the list and its further pages."""
+    return _mentioning(graph, kind, record_id, name).continued(keys)
+
+
+def actor_key(graph: Graph, site: SiteInfo, actor: Actor, keys: Keys) -> str | None:
+    """The digest of every input of an actor's own page (_actor_pages, and head.py's part), or None.
+
+    The actor record; the actors that are part of it; the demands it makes or that are made of it,
+    with whom they are by and of; the actors it appears with and how often; and its lists (its
+    statements, statements about it, the sources that mention it) as their items' inputs: each
+    source's key (which holds its statements, its mentions and every record's name), with, for a
+    statement, the keys of the other sources that report the same passage, whose stances and
+    citations count as its own (stances, invoked agreements, the picture). The names and titles of
+    all records and the site, as for a source (source_key). tests/test_kept_pages.py compares each
+    kind of change with a clean run.
+    """
+
+    def said(s: Said) -> tuple[object, ...] | None:
+        own, others = keys.sources.get(s.source.id), tuple(keys.sources.get(o.source.id) for o in s.also)
+        return None if own is None or None in others else (own, s.statement.id, others, tuple(o.statement.id for o in s.also))
+
+    lists = (
+        tuple(said(s) for s in graph.said_by.get(actor.id, ())),
+        tuple(said(s) for s in graph.about.get(actor.id, ())),
+        tuple(keys.sources.get(s.id) for s in graph.sources_of.get(f"actor:{actor.id}", ())),
+    )
+    if any(None in items for items in lists):
+        return None
+    return value_digest(
+        (
+            "actor",
+            (site.name, site.url, site.edit_base),
+            keys.names,
+            actor,
+            tuple(a.id for a in graph.parts.get(actor.id, ())),
+            tuple((d.id, d.by, d.of) for d in graph.demands_by.get(actor.id, ())),
+            tuple((d.id, d.by, d.of) for d in graph.demands_of.get(actor.id, ())),
+            tuple((a.id, n) for a, n in graph.appears_with.get(actor.id, ())),
+            *lists,
+        )
+    )
 
 
 def _actor_or_none(graph: Graph, links: Links, actor_id: str | None) -> Link | None:
@@ -505,7 +552,9 @@ def _agreement_pages(
     doc = doc_path("agreement", agreement.id)
     links = Links(doc)
     cited = graph.citations.get(agreement.id, [])
-    citations, more = continued(cited, doc, "statements", said_item, "said", f"Statements that invoke {agreement.title}", keys)
+    citations, more = LongList(
+        cited, doc, "statements", said_item, "said", f"Statements that invoke {agreement.title}"
+    ).continued(keys)
     sources, further = _sources_mentioning(graph, "agreement", agreement.id, agreement.title, keys)
     context = AgreementPage(
         title=agreement.title,
@@ -559,7 +608,9 @@ def _demand_pages(
     doc = doc_path("demand", demand.id)
     links = Links(doc)
     taken: list[Position] = graph.positions.get(demand.id, [])
-    positions, more = continued(taken, doc, "statements", position_item, "position", f"Statements on {demand.title}", keys)
+    positions, more = LongList(taken, doc, "statements", position_item, "position", f"Statements on {demand.title}").continued(
+        keys
+    )
     stance = graph.on_demand[demand.id]
     said = [p.said for p in taken]
     context = DemandPage(
