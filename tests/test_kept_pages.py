@@ -8,6 +8,7 @@ sources, a demand's positions, each year's sources and statements, a source's st
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import shutil
@@ -313,5 +314,6 @@ def test_a_list_made_by_a_callable_without_a_name_is_not_keyed() -> None:
 
     keys = plan.Keys(NothingKept(), {}, "")
     docs = ["actors/x.md", "actors/x/statements/page-2.md"]
-    assert keys.listing((), 0, plan.source_item, "source", "Sources", docs, 2)
-    assert keys.listing((), 0, functools.partial(plan.source_item), "source", "Sources", docs, 2) is None
+    named = plan.LongList((), docs[0], "statements", plan.source_item, "source", "Sources")
+    assert keys.listing(named, (), docs, 2)
+    assert keys.listing(dataclasses.replace(named, item=functools.partial(plan.source_item)), (), docs, 2) is None

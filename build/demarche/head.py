@@ -44,6 +44,7 @@ def with_head(pages: Iterable[Planned], graph: Graph, site: SiteInfo) -> list[Pl
 
 
 def _record_meta(graph: Graph, site: SiteInfo, planned: set[str]) -> Iterator[tuple[str, Meta]]:
+    """What each record page among the planned ones (docs paths) adds to its front matter."""
     archive = graph.archive
     for source in archive.sources:
         doc = doc_path("source", source.id)
@@ -56,7 +57,8 @@ def _record_meta(graph: Graph, site: SiteInfo, planned: set[str]) -> Iterator[tu
     ]
     for kind, record_id, title in titled:
         doc = doc_path(kind, record_id)
-        yield doc, _report(site, doc, title)
+        if doc in planned:
+            yield doc, _report(site, doc, title)
 
 
 def _report(site: SiteInfo, doc: str, title: str) -> Meta:

@@ -482,12 +482,14 @@ def _packed(folder: Path, bodies: Mapping[str, bytes]) -> dict[str, tuple[str, s
 
     def keep(name: str) -> tuple[str, tuple[str, str]]:
         path, body = folder / name, bodies[wanted[name]]
+        data = b""
         with contextlib.suppress(OSError, EOFError, zlib.error, BundleError):
             data = path.read_bytes()
-            if unpack(data, name) == body:
-                return wanted[name], (str(path), hashlib.sha256(data).hexdigest())
-        data = search_merge.pack(body)
-        replace_file(path, data)
+            if unpack(data, name) != body:
+                data = b""
+        if not data:  # missing, damaged or not this body: compressed again
+            data = search_merge.pack(body)
+            replace_file(path, data)
         return wanted[name], (str(path), hashlib.sha256(data).hexdigest())
 
     with ThreadPoolExecutor(max_workers=_SERVICES) as pool:  # zlib lets go of the GIL: one per core

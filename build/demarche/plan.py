@@ -21,7 +21,7 @@ import io
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from demarche.link import Graph, Position, Said
 from demarche.records import Actor, Agreement, Demand, Source
@@ -108,8 +108,8 @@ class Reusable(Protocol):
     """What the last run planned under keys (reuse.LastRender).
 
     A group of pages (a source's page with the further pages of its statements; an actor's own page;
-    a further page of a long list) can be keyed: its key is the digest of every input its planning reads, so that an
-    unchanged key means unchanged pages (Keys).
+    a further page of a long list) can be keyed: its key is the digest of every input its planning
+    reads, so that an unchanged key means unchanged pages (Keys).
     """
 
     def take(self, key: str) -> list[Kept] | None:
@@ -320,12 +320,12 @@ def paginate(
     return [(doc, _pager(items, docs, n, item, size)) for n, doc in enumerate(docs, 1)]
 
 
-def _list_docs(total: int, first_doc: str, list_name: str, size: int = PAGE_SIZE) -> list[str]:
+def _list_docs(total: int, first_doc: str, list_name: str, size: int) -> list[str]:
     count = max(1, -(-total // size))
     return [first_doc, *(continuation_doc(first_doc, n, list_name) for n in range(2, count + 1))]
 
 
-def _pager(items: Sequence[X], docs: list[str], n: int, item: Callable[[Links, X], T], size: int = PAGE_SIZE) -> Paged[T]:
+def _pager(items: Sequence[X], docs: list[str], n: int, item: Callable[[Links, X], T], size: int) -> Paged[T]:
     """Page n (from 1) of a list whose pages are at docs."""
     links = Links(docs[n - 1])
     chunk = tuple(item(links, x) for x in items[(n - 1) * size : n * size])
@@ -356,18 +356,21 @@ class LongList(Generic[X, T]):
 
     def continued(self, keys: Keys | None = None) -> tuple[Paged[T], list[Planned]]:
         """Its first page (for the page at first_doc to show) and its further pages."""
-        docs = _list_docs(len(self.items), self.first_doc, self.name, PAGE_SIZE)
-        return _pager(self.items, docs, 1, self.item, PAGE_SIZE), self.further(keys)
+        size = PAGE_SIZE
+        docs = _list_docs(len(self.items), self.first_doc, self.name, size)
+        return _pager(self.items, docs, 1, self.item, size), self._further(docs, size, keys)
 
     def further(self, keys: Keys | None = None) -> list[Planned]:
         """Its further pages; keys: one whose key (Keys.listing) is the last run's is kept, not planned again."""
         size = PAGE_SIZE
-        docs = _list_docs(len(self.items), self.first_doc, self.name, size)
+        return self._further(_list_docs(len(self.items), self.first_doc, self.name, size), size, keys)
+
+    def _further(self, docs: list[str], size: int, keys: Keys | None) -> list[Planned]:
         pages: list[Planned] = []
         for n, doc in enumerate(docs[1:], 2):
             chunk = self.items[(n - 1) * size : n * size]
-            key = keys.listing(chunk, len(self.items), self.item, self.kind, self.title, docs, n) if keys else None
-            kept = keys.last.take(key) if keys and key else None
+            key = keys.listing(self, chunk, docs, n) if keys else None
+            kept = keys.take(key) if keys else None
             if kept is not None:
                 pages += kept
                 continue
@@ -394,16 +397,18 @@ class Keys:
     sources: Mapping[str, str | None]  # source id -> its key (None: it could not be digested)
     names: str  # the digest of every record's name or title (record_pages._names_digest)
 
-    def listing(
-        self, chunk: Sequence[object], total: int, item: Callable[..., object], kind: str, title: str, docs: list[str], n: int
-    ) -> str | None:
-        """The key of page n of a list (a ListingPage showing chunk of its total items, each by item): the digest of
-        all it shows, with its items as their inputs; None when an item's source has no key."""
+    def take(self, key: str | None) -> list[Kept] | None:
+        """The pages the last run planned under key (Reusable.take); None for a page that has no key."""
+        return self.last.take(key) if key else None
+
+    def listing(self, long: LongList[Any, Any], chunk: Sequence[object], docs: list[str], n: int) -> str | None:
+        """The key of page n of a long list (a ListingPage at docs[n - 1], showing chunk): the digest of all it
+        shows, with its items as their inputs; None when an item's source has no key."""
         inputs = tuple(self._inputs(x) for x in chunk)
-        maker = (getattr(item, "__module__", None), getattr(item, "__qualname__", None))
+        maker = (getattr(long.item, "__module__", None), getattr(long.item, "__qualname__", None))
         if any(x is None for x in inputs) or None in maker:  # a partial or other callable without a name is not keyed
             return None
-        return value_digest((LISTING, *maker, kind, title, tuple(docs), n, total, inputs))
+        return value_digest((LISTING, *maker, long.kind, long.title, tuple(docs), n, len(long.items), inputs))
 
     def _inputs(self, x: object) -> tuple[str, ...] | None:
         if isinstance(x, Position):

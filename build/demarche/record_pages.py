@@ -59,7 +59,7 @@ def record_pages(graph: Graph, site: SiteInfo, memo: FileMemo | None = None, key
     pages: list[Planned] = []
     for source in graph.archive.sources:
         key = keys.sources.get(source.id) if keys else None
-        kept = keys.last.take(key) if keys and key else None
+        kept = keys.take(key) if keys else None
         if kept is not None:
             pages += kept
         else:
@@ -424,7 +424,7 @@ def _actor_pages(
         _mentioning(graph, "actor", actor.id, actor.name),
     )
     key = actor_key(graph, site, actor, keys) if keys else None
-    kept = keys.last.take(key) if keys and key else None
+    kept = keys.take(key) if keys else None
     if kept is not None:  # its page is kept; each further page of its lists is kept or not on its own
         return [*kept, *(p for long in lists for p in long.further(keys))]
     (statements, more), (about, more_about), (sources, further) = (long.continued(keys) for long in lists)

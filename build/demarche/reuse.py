@@ -9,8 +9,9 @@ holds, when the write manifest lists it and its bytes are still those recorded, 
 deleted by hand is rendered again.
 
 Plan. Most pages are not even planned again: a source's pages, an actor's own page and each further
-page of a long list are planned under a key, the digest of every input their planning reads (plan.Keys); when the key
-is the one recorded and docs/ holds the pages as recorded, they are kept as they are (LastRender.take).
+page of a long list are planned under a key, the digest of every input their planning reads
+(plan.Keys); when the key is the one recorded and docs/ holds the pages as recorded, they are kept
+as they are (LastRender.take).
 
 Generate. When nothing generation reads has changed since the last run wrote docs/ (every file
 under sources/ and templates/, what mkdocs.yml tells generation (urls.SiteInfo), the code: see
