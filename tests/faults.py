@@ -94,7 +94,10 @@ def _child(root: str, argv: list[str], fault: Fault, steps: str, stdout: str, st
     sys.stdout = open(stdout, "w", encoding="utf-8", buffering=1)  # noqa: SIM115 (the child ends with os._exit)
     sys.stderr = open(stderr, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
     _Injector(fault, log).install()
+    from demarche import cores
     from demarche.cli import main
+
+    cores.SHARING = False  # steps are numbered in one process; the copy changes nothing but its pipe (test_cores)
 
     try:
         code = main(["--root", root, *argv])

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from demarche import cache, feeds, record_pages, reuse
+from demarche import cache, cores, feeds, record_pages, reuse
 from demarche import validate as validate_module
 from demarche.cache import SourceCache, cached_load_archive
 from demarche.load import load_archive
@@ -42,8 +42,14 @@ def golden_project(folder: Path) -> Project:
     return project
 
 
+def in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generation's work all in this process (not shared with a forked one, cores.both), where its calls can be counted."""
+    monkeypatch.setattr(cores, "SHARING", False)
+
+
 def counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[Any]:
-    """Wrap module.name so that each call's first argument is recorded."""
+    """Wrap module.name so that each call's first argument is recorded (all the work done in this process)."""
+    in_one_process(monkeypatch)
     calls: list[Any] = []
     original = getattr(module, name)
 
@@ -255,6 +261,7 @@ def test_editing_one_text_renders_only_the_pages_that_show_it(tmp_path: Path, mo
     project = golden_project(tmp_path / "p")
     rendered: list[Page] = []
     original = reuse.render_page
+    in_one_process(monkeypatch)
     monkeypatch.setattr(reuse, "render_page", lambda env, page: rendered.append(page) or original(env, page))
     generate(project)
     everything = len(rendered)

@@ -20,7 +20,7 @@ from bench.generate import Shape, add_one_source, edit_one_source, generate_proj
 
 from demarche import plan, record_pages, reuse
 from demarche.pipeline import Project, generate
-from tests.test_incremental import clean_docs, docs_files
+from tests.test_incremental import clean_docs, docs_files, in_one_process
 
 SHAPE = Shape(sources=36, actors=7, agreements=4, demands=3, words=120, statements=5, seed=12)
 
@@ -217,6 +217,7 @@ def kept_counter(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         kept.extend(k.doc for k in found or ())
         return found
 
+    in_one_process(monkeypatch)
     monkeypatch.setattr(reuse.LastRender, "take", counted)
     return kept
 

@@ -10,7 +10,7 @@ import pytest
 
 from demarche.link import link
 from demarche.pipeline import Project, build, check, generate, generate_pages
-from demarche.plan import Context, File, PathClash, check_outputs, page
+from demarche.plan import File, PathClash, check_outputs
 from demarche.redirects import Redirect, redirect_files, redirect_page
 from demarche.urls import SiteInfo
 from tests.browser.conftest import CHROMIUM_ARGS, chromium, require_chromium, serving
@@ -118,7 +118,7 @@ def test_a_redirect_never_replaces_a_live_page(project: Callable[..., Project]) 
         "two outputs would be written to docs/actors/north-atlantic-alliance/index.html:"
         " the file docs/actors/north-atlantic-alliance/index.html and the file docs/actors/north-atlantic-alliance/index.html"
     )
-    live = page("actors/otan.md", "actor.md.j2", Context())  # a page published at /actors/otan/
+    live = ("actors/otan.md", "actor.md.j2")  # a page published at /actors/otan/
     with pytest.raises(PathClash) as clash:
         check_outputs([live], files)
     assert str(clash.value) == (

@@ -7,7 +7,7 @@ import pytest
 from demarche.cli import main
 from demarche.link import link
 from demarche.pipeline import Project, check, generate_pages
-from demarche.plan import Context, File, PathClash, check_outputs, page, paginate
+from demarche.plan import File, PathClash, check_outputs, paginate
 from demarche.text import QuoteMark, body_markdown, md, quoted
 from demarche.write import write_pages
 
@@ -93,7 +93,7 @@ def test_generation_is_deterministic_and_writes_only_changes(project: Callable[.
 
 def test_two_outputs_in_one_place_are_refused_naming_both() -> None:
     """check refuses the ids that would collide (an actor 'index'); the plan refuses any collision left, naming both."""
-    actor, index = page("actors/index.md", "actor.md.j2", Context()), page("actors/index.md", "actors_index.md.j2", Context())
+    actor, index = ("actors/index.md", "actor.md.j2"), ("actors/index.md", "actors_index.md.j2")
     with pytest.raises(PathClash) as same_doc:
         check_outputs([actor, index], [])
     assert str(same_doc.value) == (
@@ -101,7 +101,7 @@ def test_two_outputs_in_one_place_are_refused_naming_both() -> None:
         " the page docs/actors/index.md (actor.md.j2) and the page docs/actors/index.md (actors_index.md.j2)"
     )
     with pytest.raises(PathClash) as same_url:
-        check_outputs([page("actors/otan.md", "actor.md.j2", Context())], [File("actors/otan/index.html", b"")])
+        check_outputs([("actors/otan.md", "actor.md.j2")], [File("actors/otan/index.html", b"")])
     assert str(same_url.value) == (
         "two outputs would be published at /actors/otan/:"
         " the page docs/actors/otan.md (actor.md.j2) and the file docs/actors/otan/index.html"

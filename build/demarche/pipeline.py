@@ -23,6 +23,7 @@ from mkdocs.utils.yaml import yaml_load
 
 from demarche.cache import SourceCache
 from demarche.citefiles import citation_files
+from demarche.cores import both
 from demarche.feeds import feed_files
 from demarche.head import with_head
 from demarche.index import index_site
@@ -30,18 +31,26 @@ from demarche.index_pages import index_pages
 from demarche.introduction import check_introduction, read_introduction
 from demarche.link import Graph, link
 from demarche.load import load_archive
-from demarche.memo import FileMemo
+from demarche.memo import FileMemo, Recording
 from demarche.opendata import open_data_files
 from demarche.plan import File, Planned, Reusable, check_outputs
 from demarche.problems import ContentError, Problem, has_errors
 from demarche.publish import Published, Started, abandon, remove_in_background, remove_partial_sites
 from demarche.publish import build as build_started
 from demarche.publish import start as start_mkdocs
-from demarche.record_pages import page_keys, record_pages
+from demarche.record_pages import Share, page_keys, record_pages
 from demarche.records import Archive
 from demarche.redirects import redirect_files
 from demarche.render import render_pages
-from demarche.reuse import LastRender, current_generation, forget_generation, generation_inputs, render_reusing, save_generation
+from demarche.reuse import (
+    LastRender,
+    Rendered,
+    current_generation,
+    forget_generation,
+    generation_inputs,
+    render_reusing,
+    save_generation,
+)
 from demarche.reuse import Stamp as GenerationStamp
 from demarche.schema_doc import field_reference_file
 from demarche.search_records import statement_records
@@ -147,14 +156,43 @@ def _generated_pages(project: Project, incremental: bool) -> tuple[Graph, dict[s
         if has_errors(problems):
             raise ContentError(problems)
         graph = link(archive, sources)
-        pages, files = plan_site(graph, project.site_info(), sources, last)
+        if last is None:
+            pages, files = plan_site(graph, project.site_info(), sources, last)
+            return graph, outputs(render_pages(pages, project.templates), files), problems, frozenset()
+        rendered, files = _planned_and_rendered(graph, project.site_info(), sources, last)
     finally:
         if sources is not None:
             sources.save()
-    if last is None:
-        return graph, outputs(render_pages(pages, project.templates), files), problems, frozenset()
-    rendered = render_reusing(pages, last)
+    last.save(rendered.record)
     return graph, outputs(rendered.texts, files), problems, frozenset(rendered.texts.keys() - set(rendered.rendered))
+
+
+SHARE = Share(frozenset({1, 2}), 3)  # the records whose pages a forked process plans and renders (cores.both)
+OWN = Share(frozenset({0}), 3)  # the others, planned and rendered here with the index pages and the other files
+
+
+def _planned_and_rendered(graph: Graph, site: SiteInfo, memo: FileMemo | None, last: LastRender) -> tuple[Rendered, list[File]]:
+    """plan_site, then render_reusing: on both processors when it can be (cores.both), each planning and rendering
+    the pages of a share of the records; this one also the index pages and the other files."""
+    keys = page_keys(graph, site, last)
+
+    def records(share: Share, memo: FileMemo | None) -> Rendered:
+        return render_reusing(with_head(record_pages(graph, site, memo, keys, share), graph, site), last)
+
+    def own() -> tuple[Rendered, list[File]]:
+        return records(OWN, memo) + render_reusing(index_pages(graph, site, keys), last), site_files(graph, site, memo)
+
+    def theirs() -> tuple[Rendered, list[tuple[str, str, str, Any]]]:
+        recording = Recording(memo) if memo is not None else None  # what it keeps comes back to be saved
+        return records(SHARE, recording), recording.kept if recording is not None else []
+
+    (rendered, files), (shared, kept) = both(own, theirs)
+    if memo is not None:
+        for path, name, key, value in kept:
+            memo.keep_derived(path, name, key, value)
+    rendered += shared
+    check_outputs(rendered.templates, files)
+    return rendered, files
 
 
 def plan_site(
@@ -167,15 +205,20 @@ def plan_site(
     """
     keys = page_keys(graph, site, last) if last is not None else None
     pages = with_head([*record_pages(graph, site, memo, keys), *index_pages(graph, site, keys)], graph, site)
-    files = [
+    files = site_files(graph, site, memo)
+    check_outputs(((p.doc, p.template) for p in pages), files)
+    return pages, files
+
+
+def site_files(graph: Graph, site: SiteInfo, memo: FileMemo | None = None) -> list[File]:
+    """Every output that is not a page: the field reference, redirects, feeds, open data and citation files."""
+    return [
         field_reference_file(),
         *redirect_files(graph, site),
         *feed_files(graph, site, memo),
         *open_data_files(graph, site, memo),
+        *citation_files(graph, site),
     ]
-    files += citation_files(graph, site)
-    check_outputs(pages, files)
-    return pages, files
 
 
 def outputs(rendered: dict[str, str], files: list[File]) -> dict[str, str | bytes]:

@@ -145,10 +145,12 @@ class PathClash(ValueError):
     """Two outputs would be written to one place."""
 
 
-def check_outputs(pages: Iterable[Planned], files: Iterable[File]) -> None:
-    """Refuse two outputs at one place: the same docs path, or the same file in site/ (actors/x.md is /actors/x/index.html)."""
+def check_outputs(pages: Iterable[tuple[str, str]], files: Iterable[File]) -> None:
+    """Refuse two outputs at one place: the same docs path, or the same file in site/ (actors/x.md is /actors/x/index.html).
+
+    pages: each page's docs path and template."""
     seen: dict[str, tuple[str, str]] = {}  # published file -> (docs path, what)
-    outputs = [(p.doc, f"the page docs/{p.doc} ({p.template})") for p in pages]
+    outputs = [(doc, f"the page docs/{doc} ({template})") for doc, template in pages]
     outputs += [(f.doc, f"the file docs/{f.doc}") for f in files]
     for doc, what in outputs:
         place = published_file(doc)

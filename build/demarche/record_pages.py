@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from demarche import cite, svg
 from demarche.link import Graph, Position, Said, remark_ids
@@ -43,6 +44,8 @@ from demarche.urls import SiteInfo, actor_feed_doc, continuation_doc, doc_path, 
 DESCRIPTION = 200  # characters of a record's text in its page's description
 STATEMENTS_PAGE_SIZE = PAGE_SIZE  # statements in full on a source's page, and on each of its further pages
 
+R = TypeVar("R")
+
 
 def page_keys(graph: Graph, site: SiteInfo, last: Reusable) -> Keys:
     """The keys of this run's pages: each source's (source_key), with the pages the last run planned under keys."""
@@ -50,27 +53,47 @@ def page_keys(graph: Graph, site: SiteInfo, last: Reusable) -> Keys:
     return Keys(last, {source.id: source_key(graph, site, source, names) for source in graph.archive.sources}, names)
 
 
-def record_pages(graph: Graph, site: SiteInfo, memo: FileMemo | None = None, keys: Keys | None = None) -> list[Planned]:
+def record_pages(
+    graph: Graph, site: SiteInfo, memo: FileMemo | None = None, keys: Keys | None = None, share: Share | None = None
+) -> list[Planned]:
     """Every record's pages; memo keeps what a page shows of its own record's file (_marked_text, _picture).
 
     keys: a source's pages, an actor's own page (actor_key), and each further page of a long list,
     whose key is the last run's are kept as that run wrote them, not planned again (Keys).
+    share: only the pages of the records it holds (see Share), for the processes that plan in parallel.
     """
+    held = share.holds if share is not None else None
     pages: list[Planned] = []
-    for source in graph.archive.sources:
+    for source in _held(graph.archive.sources, held):
         key = keys.sources.get(source.id) if keys else None
         kept = keys.take(key) if keys else None
         if kept is not None:
             pages += kept
         else:
             pages += [dataclasses.replace(p, key=key or "") for p in _source_pages(graph, site, source, memo)]
-    for actor in graph.archive.actors:
+    for actor in _held(graph.archive.actors, held):
         pages += _actor_pages(graph, site, actor, memo, keys)
-    for agreement in graph.archive.agreements:
+    for agreement in _held(graph.archive.agreements, held):
         pages += _agreement_pages(graph, site, agreement, memo, keys)
-    for demand in graph.archive.demands:
+    for demand in _held(graph.archive.demands, held):
         pages += _demand_pages(graph, site, demand, memo, keys)
     return pages
+
+
+@dataclass(frozen=True)
+class Share:
+    """Some of the records, by their place in the archive's lists: those whose place, divided by `of`, leaves one of
+    `parts`. Shares with the same `of` whose parts together are 0 to of - 1 hold every record once."""
+
+    parts: frozenset[int]
+    of: int
+
+    def holds(self, place: int) -> bool:
+        return place % self.of in self.parts
+
+
+def _held(records: Sequence[R], holds: Callable[[int], bool] | None) -> Iterator[R]:
+    return iter(records) if holds is None else (r for i, r in enumerate(records) if holds(i))
 
 
 # -- a source ----------------------------------------------------------------------------------------

@@ -69,6 +69,16 @@ def context_digest(page: Page) -> str | None:
 class Rendered:
     texts: dict[str, str]  # every page's text, by docs path
     rendered: tuple[str, ...]  # the pages rendered by this run; the others were taken from docs/
+    record: dict[str, list[str]]  # what LastRender.save records of each page
+    templates: tuple[tuple[str, str], ...] = ()  # each page's docs path and template, in the order planned
+
+    def __add__(self, other: Rendered) -> Rendered:
+        return Rendered(
+            {**self.texts, **other.texts},
+            self.rendered + other.rendered,
+            {**self.record, **other.record},
+            self.templates + other.templates,
+        )
 
 
 class LastRender:
@@ -105,6 +115,11 @@ class LastRender:
             kept.append(Kept(doc, template, text, key, digest, sha256))
         return kept or None
 
+    def save(self, record: dict[str, list[str]]) -> None:
+        """Record what this run rendered (Rendered.record), unless it is what the last run recorded."""
+        if record != self.previous:
+            write_state(_state_file(self.state, RENDERED), RENDERED, {"templates": self.version, "pages": record})
+
     def text(self, doc: str, digest: str | None) -> str | None:
         """The text docs/ holds for a page whose context is unchanged, if it is still what the last run rendered."""
         entry = self.previous.get(doc)
@@ -125,15 +140,17 @@ class LastRender:
 def render_reusing(pages: Iterable[Planned], last: LastRender) -> Rendered:
     """render.render_pages, rendering only the pages whose template or context changed since the last run.
 
-    Kept pages (see LastRender.take) are taken as they are. Under the build lock. The record is
-    saved at once: a page the write stage then fails to put in docs/ does not match its recorded
-    bytes, and is rendered again next time.
+    Kept pages (see LastRender.take) are taken as they are. Under the build lock. The caller saves
+    the record (LastRender.save) before the write stage: a page that stage then fails to put in
+    docs/ does not match its recorded bytes, and is rendered again next time.
     """
     env: jinja2.Environment | None = None
     texts: dict[str, str] = {}
     rendered: list[str] = []
     record: dict[str, list[str]] = {}
+    templates: list[tuple[str, str]] = []
     for page in pages:
+        templates.append((page.doc, page.template))
         if isinstance(page, Kept):
             texts[page.doc] = page.text
             record[page.doc] = [page.digest, page.sha256, page.key, page.template]
@@ -150,9 +167,7 @@ def render_reusing(pages: Iterable[Planned], last: LastRender) -> Rendered:
         texts[page.doc] = text
         if digest is not None or page.key:  # a keyed page is recorded in any case: its group is whole or not taken
             record[page.doc] = [digest or "", sha256, page.key, page.template]
-    if record != last.previous:
-        write_state(_state_file(last.state, RENDERED), RENDERED, {"templates": last.version, "pages": record})
-    return Rendered(texts, tuple(rendered))
+    return Rendered(texts, tuple(rendered), record, tuple(templates))
 
 
 # -- generate: nothing changed --------------------------------------------------------------------------

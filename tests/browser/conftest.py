@@ -117,8 +117,10 @@ def serving(folder: Path) -> Iterator[str]:
         thread.join()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url(golden_site: Project) -> Iterator[str]:
+    """The golden site served for one module: no thread is left to the modules that run after it in this process
+    (a build works on both processors only where it runs no other thread: cores.can_share)."""
     with serving(golden_site.root / "site") as url:
         yield url
 
