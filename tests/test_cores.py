@@ -16,7 +16,9 @@ import pytest
 
 from demarche import cores, record_pages
 from demarche.cache import unsealed
-from demarche.pipeline import Project, generate
+from demarche.pipeline import Project, check, generate
+from demarche.problems import ContentError, has_errors
+from tests.test_bad_input import CASES, case_project
 from tests.test_incremental import clean_docs, docs_files, golden_project, in_one_process
 
 pytestmark = pytest.mark.skipif(
@@ -162,7 +164,7 @@ def test_generation_on_both_processors_writes_what_one_process_writes(tmp_path: 
     shared = golden_project(tmp_path / "shared")
     forks = _counting_forks(monkeypatch)
     generate(shared)
-    assert forks == [1]
+    assert len(forks) == 2  # loading, then planning and rendering
     in_one_process(monkeypatch)
     alone = golden_project(tmp_path / "alone")
     generate(alone)
@@ -214,3 +216,63 @@ def _load_cache(project: Project) -> dict[str, object]:
             entries[path] = {name: value for name, value in entry.items() if name != "file"}
     assert any(name.startswith("derived:") for entry in entries.values() for name in entry)
     return entries
+
+
+_WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_CHANGING = ("mkdir", "rename", "replace", "unlink", "remove", "rmdir", "symlink", "link", "truncate", "chmod")
+
+
+def test_the_copy_changes_nothing_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every call that can change a file system (those tests/faults.py counts), made in a forked copy, is logged:
+    none is, in a clean generation and in one after an edit. What it would have stored comes back with its result."""
+    here = os.getpid()
+    log = os.open(tmp_path / "copy.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    write = os.write
+
+    def logged(name: str, call: Callable[..., object], changes: Callable[..., bool]) -> Callable[..., object]:
+        def wrapped(*args: object, **kwargs: object) -> object:
+            if os.getpid() != here and changes(*args, **kwargs):
+                write(log, f"{name} {args[:2]!r}\n".encode())
+            return call(*args, **kwargs)
+
+        return wrapped
+
+    def opening(path: object, mode: str = "r", *args: object, **kwargs: object) -> bool:
+        return not isinstance(path, int) and any(c in mode for c in "wax+")
+
+    for name in _CHANGING:
+        monkeypatch.setattr(os, name, logged(name, getattr(os, name), lambda *a, **k: True))
+    monkeypatch.setattr(os, "open", logged("open", os.open, lambda path, flags, *a, **k: bool(flags & _WRITING)))
+    import builtins
+    import io
+
+    for module in (builtins, io):
+        monkeypatch.setattr(module, "open", logged("open", module.open, opening))
+    project = golden_project(tmp_path / "p")
+    forks = _counting_forks(monkeypatch)
+    generate(project)
+    text = next(project.sources.glob("texts/*/*.md"))
+    text.write_text(text.read_text(encoding="utf-8") + "\nAn added sentence.\n", encoding="utf-8")
+    generate(project)
+    os.close(log)
+    assert len(forks) >= 3  # the files read, then the pages planned, in the first run; the pages in the second
+    assert (tmp_path / "copy.log").read_text() == ""
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_files_checked_on_both_processors_give_what_check_gives(
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each bad-input case: the files are read and checked half in a forked copy, which keeps what it found for
+    validate to recall (validate.checked_alone). The archive and the problems are those of a check in one process
+    that keeps nothing, then again from the cache alone, and a failing build reports them."""
+    project = Project(case_project(case, tmp_path / "p"))
+    alone = check(project)
+    forks = _counting_forks(monkeypatch)
+    assert check(project, incremental=True) == alone
+    assert forks  # the files were read on both processors
+    assert check(project, incremental=True) == alone
+    if has_errors(alone[1]):
+        with pytest.raises(ContentError) as failed:
+            generate(project)
+        assert failed.value.problems == alone[1]

@@ -22,12 +22,13 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from demarche.cores import both, can_share
 from demarche.load import RawRecord, load_file, load_path, walk
 from demarche.problems import Problem
 from demarche.records import Span, Statement
@@ -139,18 +140,56 @@ class SourceCache:
         self.sources_dir, self.root, self.folder = sources_dir, root, state / LOADED
         self.shards: dict[str, _Shard] = {}
 
-    def load(self) -> tuple[list[RawRecord], list[Problem]]:
-        """load.load_archive, reading and parsing only the files that changed since the cache was saved."""
-        records: list[RawRecord] = []
-        problems: list[Problem] = []
+    def load(self, prepare: Callable[[RawRecord, Recording], None] | None = None) -> tuple[list[RawRecord], list[Problem]]:
+        """load.load_archive, reading and parsing only the files that changed since the cache was saved.
+
+        The files to read are shared with a forked copy of this process when it can be (cores.both),
+        which sends back the records it read; their entries are made here. Each side then also runs
+        prepare on each file it read, which finds what later stages derive of a file alone and keeps it
+        here, to be recalled (validate.checked_alone).
+        """
+        found: list[tuple[RawRecord, list[Problem]] | Problem | None] = []
+        unread: list[tuple[int, Path, str, str]] = []
         for item in walk(self.sources_dir, self.root):
             if isinstance(item, Problem):
-                problems.append(item)
+                found.append(item)
                 continue
             path, rel, kind = item
-            record, found = self._shard(rel).load(kind, path, rel)
-            records.append(record)
-            problems.extend(found)
+            recalled = self._shard(rel).recall_file(path, rel)
+            if recalled is None:
+                unread.append((len(found), path, rel, kind))
+            found.append(recalled)
+
+        def read(files: list[tuple[int, Path, str, str]], prepare: Callable[[RawRecord, Recording], None] | None) -> _Reads:
+            recording = Recording(self)  # no entry is made yet: what prepare keeps is kept again once they are
+            done = []
+            for at, path, rel, kind in files:
+                file = _Shard.read_file(kind, path, rel)
+                if prepare is not None:
+                    prepare(file[0], recording)
+                done.append((at, rel, file))
+            return done, recording.kept
+
+        if len(unread) > 1 and can_share():
+            (mine, kept), (theirs, kept_too) = both(lambda: read(unread[::2], prepare), lambda: read(unread[1::2], prepare))
+        else:
+            (mine, kept), theirs, kept_too = read(unread, None), [], []
+        for at, rel, file in sorted(mine + theirs, key=lambda done: done[0]):
+            found[at] = file[0], file[1]
+            entry = _Shard.entry(file)
+            if entry is not None:
+                shard = self._shard(rel)
+                shard.used[rel] = entry
+                shard.changed = True
+        self.replay(kept + kept_too)
+        records: list[RawRecord] = []
+        problems: list[Problem] = []
+        for done in found:
+            if isinstance(done, Problem):
+                problems.append(done)
+            elif done is not None:
+                records.append(done[0])
+                problems.extend(done[1])
         return records, problems
 
     def _shard(self, rel: str) -> _Shard:
@@ -182,11 +221,49 @@ class SourceCache:
             shard.used[path][f"derived:{name}"] = [key, value]
             shard.changed = True
 
+    def replay(self, kept: list[Kept]) -> None:
+        """Keep again what a Recording of this cache recorded (in another process, or before the files' entries were made)."""
+        for method, args in kept:
+            if method == "keep":
+                self.keep(*args)
+            else:
+                self.keep_derived(*args)
+
     def save(self) -> None:
         """Write the shards that changed; remove those no file falls in now (and what a killed write left)."""
         for shard in self.shards.values():
             shard.save()
         _prune(self.folder, set(self.shards))
+
+
+Kept = tuple[str, tuple[Any, ...]]  # a call to SourceCache.keep or keep_derived: its name and arguments
+
+
+class Recording:
+    """A SourceCache through which what is kept is also recorded, to be kept again (SourceCache.replay) where the cache
+    is saved: in the process that forked the one that records (cores.both), or once the files' entries are made."""
+
+    def __init__(self, cache: SourceCache) -> None:
+        self.cache = cache
+        self.kept: list[Kept] = []
+
+    def recall(self, path: str) -> tuple[tuple[Statement, ...], list[Problem]] | None:
+        return self.cache.recall(path)
+
+    def keep(self, path: str, statements: tuple[Statement, ...], problems: list[Problem]) -> None:
+        self.cache.keep(path, statements, problems)
+        self.kept.append(("keep", (path, statements, problems)))
+
+    def recall_derived(self, path: str, name: str, key: str) -> Any:
+        return self.cache.recall_derived(path, name, key)
+
+    def keep_derived(self, path: str, name: str, key: str, value: Any) -> None:
+        self.cache.keep_derived(path, name, key, value)
+        self.kept.append(("keep_derived", (path, name, key, value)))
+
+
+_Read = tuple[RawRecord, list[Problem], "tuple[FileKey, str] | None"]  # a file read: its record, problems, key and SHA-256
+_Reads = tuple[list[tuple[int, str, _Read]], list[Kept]]  # files read (by their place), and what was kept of them
 
 
 class _Shard:
@@ -205,12 +282,12 @@ class _Shard:
         entries = saved[0].get("files") if saved else None
         return _Shard(path, entries if isinstance(entries, dict) else {}, saved[1] if saved else 0)
 
-    def load(self, kind: str, path: Path, rel: str) -> tuple[RawRecord, list[Problem]]:
-        """One file: from its entry when the file is as the entry recorded it, else read, parsed and recorded."""
+    def recall_file(self, path: Path, rel: str) -> tuple[RawRecord, list[Problem]] | None:
+        """One file from its entry, when the file is as the entry recorded it; else None (it is to be read)."""
         try:
             key = file_key(path.stat())
         except OSError:
-            return load_path(kind, path, rel)
+            return None
         entry = self.entries.get(rel)
         if isinstance(entry, dict) and entry.get("file") == list(key):
             raw = _read(path) if is_racy(key, self.written_ns) else None
@@ -219,15 +296,28 @@ class _Shard:
                 if decoded is not None:
                     self.used[rel] = entry
                     return decoded
+        return None
+
+    @staticmethod
+    def read_file(kind: str, path: Path, rel: str) -> _Read:
+        """One file read and parsed, with what its entry records of the file (its key and SHA-256; None when it cannot
+        be recorded). The entry is made by `entry`, in the process that saves the cache: sent between processes,
+        a record pickles in a fraction of the time its entry takes."""
+        try:
+            key = file_key(path.stat())
+        except OSError:
+            return *load_path(kind, path, rel), None
         raw = _read(path) if key[0] <= MAX_FILE_BYTES else None
         if raw is None:
-            return load_path(kind, path, rel)
-        record, problems = load_file(kind, raw, rel)
-        encoded = _encoded(record, problems)
-        if encoded is not None:
-            self.used[rel] = {"file": list(key), "sha256": hashlib.sha256(raw).hexdigest(), **encoded}
-            self.changed = True
-        return record, problems
+            return *load_path(kind, path, rel), None
+        return *load_file(kind, raw, rel), (key, hashlib.sha256(raw).hexdigest())
+
+    @staticmethod
+    def entry(read: _Read) -> dict[str, Any] | None:
+        """The entry that records a file read (read_file), None when it cannot be recorded."""
+        record, problems, file = read
+        encoded = _encoded(record, problems) if file is not None else None
+        return {"file": list(file[0]), "sha256": file[1], **encoded} if file is not None and encoded is not None else None
 
     def save(self) -> None:
         if self.changed or self.used.keys() != self.entries.keys():

@@ -42,18 +42,3 @@ def remembered(
 def is_text(kept: object) -> bool:
     """The check of `remembered` for a value that is a string."""
     return isinstance(kept, str)
-
-
-class Recording:
-    """A memo that records what is kept in it, for a forked process (cores.both) to send back to the one that saves it."""
-
-    def __init__(self, memo: FileMemo) -> None:
-        self.memo = memo
-        self.kept: list[tuple[str, str, str, Any]] = []
-
-    def recall_derived(self, path: str, name: str, key: str) -> Any:
-        return self.memo.recall_derived(path, name, key)
-
-    def keep_derived(self, path: str, name: str, key: str, value: Any) -> None:
-        self.memo.keep_derived(path, name, key, value)
-        self.kept.append((path, name, key, value))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from mkdocs.utils.yaml import yaml_load
 
-from demarche.cache import SourceCache
+from demarche.cache import Kept, Recording, SourceCache
 from demarche.citefiles import citation_files
 from demarche.cores import both
 from demarche.feeds import feed_files
@@ -31,7 +31,7 @@ from demarche.index_pages import index_pages
 from demarche.introduction import check_introduction, read_introduction
 from demarche.link import Graph, link
 from demarche.load import load_archive
-from demarche.memo import FileMemo, Recording
+from demarche.memo import FileMemo
 from demarche.opendata import open_data_files
 from demarche.plan import File, Planned, Reusable, check_outputs
 from demarche.problems import ContentError, Problem, has_errors
@@ -57,7 +57,7 @@ from demarche.search_records import statement_records
 from demarche.sitebuild import Plan
 from demarche.text import parse_date
 from demarche.urls import SiteInfo
-from demarche.validate import validate
+from demarche.validate import checked_alone, validate
 from demarche.write import WriteReport, naming, read_manifest, recover, remove_temporary_files, replace_file, undo, write_pages
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def check(project: Project, incremental: bool = False, all_warnings: bool = True
 def _checked(project: Project, sources: SourceCache | None, all_warnings: bool) -> tuple[Archive, list[Problem]]:
     """check, from the load cache when there is one (which the caller saves)."""
     introduction = check_introduction(read_introduction(project.sources))
-    raws, problems = sources.load() if sources else load_archive(project.sources, project.root)
+    raws, problems = sources.load(checked_alone) if sources else load_archive(project.sources, project.root)
     archive, found = validate(raws, sources, all_warnings or has_errors(problems + introduction))
     return archive, sorted(problems + found + introduction)
 
@@ -156,7 +156,7 @@ def _generated_pages(project: Project, incremental: bool) -> tuple[Graph, dict[s
         if has_errors(problems):
             raise ContentError(problems)
         graph = link(archive, sources)
-        if last is None:
+        if last is None or sources is None:
             pages, files = plan_site(graph, project.site_info(), sources, last)
             return graph, outputs(render_pages(pages, project.templates), files), problems, frozenset()
         rendered, files = _planned_and_rendered(graph, project.site_info(), sources, last)
@@ -171,7 +171,7 @@ SHARE = Share(frozenset({1, 2}), 3)  # the records whose pages a forked process 
 OWN = Share(frozenset({0}), 3)  # the others, planned and rendered here with the index pages and the other files
 
 
-def _planned_and_rendered(graph: Graph, site: SiteInfo, memo: FileMemo | None, last: LastRender) -> tuple[Rendered, list[File]]:
+def _planned_and_rendered(graph: Graph, site: SiteInfo, memo: SourceCache, last: LastRender) -> tuple[Rendered, list[File]]:
     """plan_site, then render_reusing: on both processors when it can be (cores.both), each planning and rendering
     the pages of a share of the records; this one also the index pages and the other files."""
     keys = page_keys(graph, site, last)
@@ -182,14 +182,12 @@ def _planned_and_rendered(graph: Graph, site: SiteInfo, memo: FileMemo | None, l
     def own() -> tuple[Rendered, list[File]]:
         return records(OWN, memo) + render_reusing(index_pages(graph, site, keys), last), site_files(graph, site, memo)
 
-    def theirs() -> tuple[Rendered, list[tuple[str, str, str, Any]]]:
-        recording = Recording(memo) if memo is not None else None  # what it keeps comes back to be saved
-        return records(SHARE, recording), recording.kept if recording is not None else []
+    def theirs() -> tuple[Rendered, list[Kept]]:
+        recording = Recording(memo)  # what it keeps comes back to be kept here
+        return records(SHARE, recording), recording.kept
 
     (rendered, files), (shared, kept) = both(own, theirs)
-    if memo is not None:
-        for path, name, key, value in kept:
-            memo.keep_derived(path, name, key, value)
+    memo.replay(kept)
     rendered += shared
     check_outputs(rendered.templates, files)
     return rendered, files

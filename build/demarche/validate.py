@@ -350,6 +350,17 @@ def validate(
     return archive, problems
 
 
+def checked_alone(raw: RawRecord, memo: StatementMemo) -> None:
+    """What validate finds in one file alone, found ahead and kept in memo, where validate recalls it: the checks of its
+    fields, a source's statements, its links. Files can so be checked on several processors (cache.SourceCache.load);
+    what is kept is what validate would keep, under the same keys."""
+    clean, _ = _checked_record(raw, memo)
+    sources = {}
+    if raw.kind == "source" and is_id(raw.file_id) and _complete(clean, KINDS[raw.kind].fields):
+        sources[raw.path] = _build_source(raw, clean, [], memo)
+    _check_links([(raw, clean)], sources, [], memo)
+
+
 def _checked_record(raw: RawRecord, memo: FileMemo | None) -> tuple[dict[str, Any], list[Problem]]:
     """The checks of one file alone (its name, the placeholder, every field): its checked values and their problems.
 
