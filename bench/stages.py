@@ -206,15 +206,16 @@ def _holds(content: str | bytes, text: str) -> bool:
 # -- `demarche build` end to end: clean, with nothing changed, after one edit (issue 12, point 5) -----------
 
 _BUILD = """
-import json, sys, time
+import json, multiprocessing, sys, time
 from pathlib import Path
 from demarche import pipeline, reuse
 spent = {"generation_seconds": 0.0, "index_seconds": 0.0}
-planned = {"pages_kept": 0}
+kept_pages = multiprocessing.Value("q", 0)  # in shared memory: the pages a forked copy keeps count too (cores.both)
 take = reuse.LastRender.take
 def counted(self, key):
     kept = take(self, key)
-    planned["pages_kept"] += len(kept or ())
+    with kept_pages.get_lock():
+        kept_pages.value += len(kept or ())
     return kept
 reuse.LastRender.take = counted
 def timed(name, run):
@@ -230,7 +231,7 @@ pipeline.index_site = timed("index_seconds", pipeline.index_site)
 start = time.perf_counter()
 report, published = pipeline.build(pipeline.Project(Path(sys.argv[1])), background=True)  # as `demarche build`
 spent["build_seconds"] = time.perf_counter() - start
-print(json.dumps({**spent, **planned, "files_written": len(report.written), "published": published}))
+print(json.dumps({**spent, "pages_kept": kept_pages.value, "files_written": len(report.written), "published": published}))
 """
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from bench.stages import build_end_to_end
 
 from demarche import cores, record_pages
 from demarche.cache import unsealed
@@ -20,6 +21,7 @@ from demarche.pipeline import Project, check, generate
 from demarche.problems import ContentError, has_errors
 from tests.test_bad_input import CASES, case_project
 from tests.test_incremental import clean_docs, docs_files, golden_project, in_one_process
+from tests.test_kept_pages import kept_counter
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "fork") or (os.cpu_count() or 1) < 2, reason="work is shared only by a fork on a machine of two processors"
@@ -164,7 +166,7 @@ def test_generation_on_both_processors_writes_what_one_process_writes(tmp_path: 
     shared = golden_project(tmp_path / "shared")
     forks = _counting_forks(monkeypatch)
     generate(shared)
-    assert len(forks) == 2  # loading, then planning and rendering
+    assert len(forks) == 3  # loading, finding the names the texts hold, planning and rendering
     in_one_process(monkeypatch)
     alone = golden_project(tmp_path / "alone")
     generate(alone)
@@ -255,7 +257,7 @@ def test_the_copy_changes_nothing_on_disk(tmp_path: Path, monkeypatch: pytest.Mo
     text.write_text(text.read_text(encoding="utf-8") + "\nAn added sentence.\n", encoding="utf-8")
     generate(project)
     os.close(log)
-    assert len(forks) >= 3  # the files read, then the pages planned, in the first run; the pages in the second
+    assert len(forks) == 4  # files, names and pages in the first run; pages in the second (one file is read alone)
     assert (tmp_path / "copy.log").read_text() == ""
 
 
@@ -276,3 +278,17 @@ def test_files_checked_on_both_processors_give_what_check_gives(
         with pytest.raises(ContentError) as failed:
             generate(project)
         assert failed.value.problems == alone[1]
+
+
+def test_the_bench_counts_the_pages_a_copy_keeps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench.stages.build_end_to_end (a `demarche build` of its own) counts the pages kept unplanned in a shared memory
+    counter: after an edit that has pages planned on both processors, it counts those of one process."""
+    shared, alone = golden_project(tmp_path / "shared"), golden_project(tmp_path / "alone")
+    for project in (shared, alone):
+        text = sorted(project.sources.glob("texts/*/*.md"))[0]  # one text of two: half the sources planned again
+        generate(project)
+        text.write_text(text.read_text(encoding="utf-8") + "\nAn added sentence.\n", encoding="utf-8")
+    kept = kept_counter(monkeypatch)  # in one process
+    generate(alone)
+    assert kept
+    assert build_end_to_end(shared.root).pages_kept == len(kept)

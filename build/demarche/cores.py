@@ -34,9 +34,10 @@ def can_share() -> bool:
     return SHARING and hasattr(os, "fork") and threading.active_count() == 1 and (os.cpu_count() or 1) > 1
 
 
-def both(mine: Callable[[], A], theirs: Callable[[], B]) -> tuple[A, B]:
-    """(mine(), theirs()), theirs() done by a forked copy of this process meanwhile, when it can be (can_share)."""
-    if not can_share():
+def both(mine: Callable[[], A], theirs: Callable[[], B], share: bool = True) -> tuple[A, B]:
+    """(mine(), theirs()), theirs() done by a forked copy of this process meanwhile, when it can be (can_share) and
+    share is true (the caller's judgement that the work is worth a fork)."""
+    if not share or not can_share():
         return mine(), theirs()
     read_end, write_end = os.pipe()
     parent = os.getpid()

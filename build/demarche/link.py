@@ -13,8 +13,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from demarche.cores import both
 from demarche.memo import FileMemo
-from demarche.mentions import build_index
+from demarche.mentions import NameIndex, build_index
 from demarche.quotes import normalise
 from demarche.records import Actor, Agreement, Archive, Demand, Source, Statement
 from demarche.validate import statement_anchor
@@ -248,11 +249,9 @@ def _link_mentions(graph: Graph, memo: FileMemo | None = None) -> None:
     digest = hashlib.sha256(json.dumps(sorted(names)).encode("utf-8", "surrogateescape")).hexdigest() if memo else ""
     sources_of: dict[str, list[Source]] = defaultdict(list)
     pair_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    names_in = _names_in(graph.newest, index, digest, memo)
     for source in graph.newest:
-        kept = memo.recall_derived(source.path, "names", digest) if memo else None
-        found = set(kept) if isinstance(kept, list) else index.find(source.title + "\n" + source.body)
-        if memo and kept is None:
-            memo.keep_derived(source.path, "names", digest, sorted(found))
+        found = names_in[source.id]
         actor_ids = {k.split(":", 1)[1] for k in found if k.startswith("actor:")} | set(source.actors)
         agreement_ids = {k.split(":", 1)[1] for k in found if k.startswith("agreement:")} | set(source.agreements)
         demand_ids = set(source.demands)
@@ -276,6 +275,29 @@ def _link_mentions(graph: Graph, memo: FileMemo | None = None) -> None:
         actor_id: [(graph.actors[b], n) for b, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:CO_OCCURRING_MAX]]
         for actor_id, counts in pair_counts.items()
     }
+
+
+def _names_in(sources: Iterable[Source], index: NameIndex, digest: str, memo: FileMemo | None) -> dict[str, set[str]]:
+    """The names each source's title and text hold (by source id): as the memo kept them, or found, the texts shared
+    with a forked copy of this process (cores.both), which sends back the names it found."""
+    names: dict[str, set[str]] = {}
+    unread: list[Source] = []
+    for source in sources:
+        kept = memo.recall_derived(source.path, "names", digest) if memo else None
+        if isinstance(kept, list):
+            names[source.id] = set(kept)
+        else:
+            unread.append(source)
+
+    def find(share: list[Source]) -> list[set[str]]:
+        return [index.find(source.title + "\n" + source.body) for source in share]
+
+    mine, theirs = both(lambda: find(unread[::2]), lambda: find(unread[1::2])) if len(unread) > 1 else (find(unread), [])
+    for source, found in zip(unread[::2] + unread[1::2], mine + theirs, strict=True):
+        names[source.id] = found
+        if memo:
+            memo.keep_derived(source.path, "names", digest, sorted(found))
+    return names
 
 
 def _link_demands(graph: Graph) -> None:

@@ -173,7 +173,10 @@ OWN = Share(frozenset({0}), 3)  # the others, planned and rendered here with the
 
 def _planned_and_rendered(graph: Graph, site: SiteInfo, memo: SourceCache, last: LastRender) -> tuple[Rendered, list[File]]:
     """plan_site, then render_reusing: on both processors when it can be (cores.both), each planning and rendering
-    the pages of a share of the records; this one also the index pages and the other files."""
+    the pages of a share of the records; this one also the index pages and the other files.
+
+    Only when half the sources or more are planned again: a copy would send back the text of every page it
+    keeps, so that after a small change most of its work would be sending what docs/ already holds."""
     keys = page_keys(graph, site, last)
 
     def records(share: Share, memo: FileMemo | None) -> Rendered:
@@ -186,7 +189,8 @@ def _planned_and_rendered(graph: Graph, site: SiteInfo, memo: SourceCache, last:
         recording = Recording(memo)  # what it keeps comes back to be kept here
         return records(SHARE, recording), recording.kept
 
-    (rendered, files), (shared, kept) = both(own, theirs)
+    again = sum(1 for key in keys.sources.values() if not (key and last.holds(key)))
+    (rendered, files), (shared, kept) = both(own, theirs, share=2 * again >= len(keys.sources))
     memo.replay(kept)
     rendered += shared
     check_outputs(rendered.templates, files)

@@ -105,6 +105,10 @@ class LastRender:
             if key:
                 self.by_key.setdefault(key, []).append(doc)
 
+    def holds(self, key: str) -> bool:
+        """Whether the last run planned pages under key (take may still find them changed in docs/)."""
+        return key in self.by_key
+
     def take(self, key: str) -> list[Kept] | None:
         kept = []
         for doc in self.by_key.get(key, ()):

@@ -208,16 +208,17 @@ class Journal:
 
 
 def _apply(docs: Path, journal: Journal) -> None:
-    staging = docs / journal.staging
-    folders: set[Path] = set()
+    staging = os.path.join(docs, journal.staging)
+    made: set[Path] = set()
+    resolved: dict[str, str] = {}  # each folder resolved once (_target)
     for rel in journal.put:
-        staged = staging / rel
-        if staged.exists():  # else an earlier, interrupted apply moved it already
-            target = _safe_target(docs, rel)
-            _make_folder(target.parent, folders)
+        staged = os.path.join(staging, rel)
+        if os.path.exists(staged):  # else an earlier, interrupted apply moved it already
+            target = _target(docs, rel, resolved)
+            _make_folder(Path(os.path.dirname(target)), made)
             os.replace(staged, target)
     for rel in journal.remove:
-        stale = _safe_target(docs, rel)
+        stale = Path(_target(docs, rel, resolved))
         stale.unlink(missing_ok=True)
         _prune_empty_dirs(stale.parent, docs)
     (docs / JOURNAL).unlink()
