@@ -22,13 +22,13 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import astuple, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from demarche.cores import both, can_share
+from demarche.cores import can_share, in_halves
 from demarche.load import RawRecord, load_file, load_path, walk
 from demarche.problems import Problem
 from demarche.records import Span, Statement
@@ -143,7 +143,7 @@ class SourceCache:
     def load(self, prepare: Callable[[RawRecord, Recording], None] | None = None) -> tuple[list[RawRecord], list[Problem]]:
         """load.load_archive, reading and parsing only the files that changed since the cache was saved.
 
-        The files to read are shared with a forked copy of this process when it can be (cores.both),
+        The files to read are shared with a forked copy of this process when it can be (cores.in_halves),
         which sends back the records it read; their entries are made here. Each side then also runs
         prepare on each file it read, which finds what later stages derive of a file alone and keeps it
         here, to be recalled (validate.checked_alone).
@@ -160,28 +160,26 @@ class SourceCache:
                 unread.append((len(found), path, rel, kind))
             found.append(recalled)
 
-        def read(files: list[tuple[int, Path, str, str]], prepare: Callable[[RawRecord, Recording], None] | None) -> _Reads:
-            recording = Recording(self)  # no entry is made yet: what prepare keeps is kept again once they are
-            done = []
-            for at, path, rel, kind in files:
-                file = _Shard.read_file(kind, path, rel)
-                if prepare is not None:
-                    prepare(file[0], recording)
-                done.append((at, rel, file))
-            return done, recording.kept
+        prepared = prepare if len(unread) > 1 and can_share() else None  # in one process, validate finds it as it goes
 
-        if len(unread) > 1 and can_share():
-            (mine, kept), (theirs, kept_too) = both(lambda: read(unread[::2], prepare), lambda: read(unread[1::2], prepare))
-        else:
-            (mine, kept), theirs, kept_too = read(unread, None), [], []
-        for at, rel, file in sorted(mine + theirs, key=lambda done: done[0]):
+        def read(files: Sequence[tuple[int, Path, str, str]]) -> list[tuple[_Read, list[Kept]]]:
+            done = []
+            for _, path, rel, kind in files:
+                recording = Recording(self)  # its entry is not made yet: what prepare keeps is kept again once it is
+                file = _Shard.read_file(kind, path, rel)
+                if prepared is not None:
+                    prepared(file[0], recording)
+                done.append((file, recording.kept))
+            return done
+
+        for (at, _, rel, _), (file, kept) in zip(unread, in_halves(unread, read), strict=True):
             found[at] = file[0], file[1]
             entry = _Shard.entry(file)
             if entry is not None:
                 shard = self._shard(rel)
                 shard.used[rel] = entry
                 shard.changed = True
-        self.replay(kept + kept_too)
+            self.replay(kept)
         records: list[RawRecord] = []
         problems: list[Problem] = []
         for done in found:
@@ -263,7 +261,6 @@ class Recording:
 
 
 _Read = tuple[RawRecord, list[Problem], "tuple[FileKey, str] | None"]  # a file read: its record, problems, key and SHA-256
-_Reads = tuple[list[tuple[int, str, _Read]], list[Kept]]  # files read (by their place), and what was kept of them
 
 
 class _Shard:

@@ -19,11 +19,13 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 A = TypeVar("A")
 B = TypeVar("B")
+T = TypeVar("T")
+R = TypeVar("R")
 
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 SHARING = True  # tests turn it off to compare with the work done in one process
@@ -61,6 +63,17 @@ def both(mine: Callable[[], A], theirs: Callable[[], B], share: bool = True) -> 
     return own, theirs()
 
 
+def in_halves(items: Sequence[T], work: Callable[[Sequence[T]], list[R]]) -> list[R]:
+    """work(items), which gives one result per item: every other item (from the second) done by a forked copy of this
+    process (both) when there are two items or more; the results in the items' order."""
+    if len(items) < 2:
+        return work(items)
+    mine, theirs = both(lambda: work(items[::2]), lambda: work(items[1::2]))
+    results = [*mine, *theirs]
+    results[::2], results[1::2] = mine, theirs  # a result missing from either half is an error here
+    return results
+
+
 def _in_the_copy(work: Callable[[], object], write_end: int, parent: int) -> None:
     """The forked copy: do the work, send its result, and exit without running anything of the parent's at exit."""
     status = 1
@@ -92,4 +105,4 @@ def _stop(pid: int) -> None:
         os.waitpid(pid, 0)
 
 
-__all__ = ["both", "can_share"]
+__all__ = ["both", "can_share", "in_halves"]

@@ -10,10 +10,10 @@ import dataclasses
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from demarche.cores import both
+from demarche.cores import in_halves
 from demarche.memo import FileMemo
 from demarche.mentions import NameIndex, build_index
 from demarche.quotes import normalise
@@ -279,7 +279,7 @@ def _link_mentions(graph: Graph, memo: FileMemo | None = None) -> None:
 
 def _names_in(sources: Iterable[Source], index: NameIndex, digest: str, memo: FileMemo | None) -> dict[str, set[str]]:
     """The names each source's title and text hold (by source id): as the memo kept them, or found, the texts shared
-    with a forked copy of this process (cores.both), which sends back the names it found."""
+    with a forked copy of this process (cores.in_halves), which sends back the names it found."""
     names: dict[str, set[str]] = {}
     unread: list[Source] = []
     for source in sources:
@@ -289,11 +289,10 @@ def _names_in(sources: Iterable[Source], index: NameIndex, digest: str, memo: Fi
         else:
             unread.append(source)
 
-    def find(share: list[Source]) -> list[set[str]]:
+    def find(share: Sequence[Source]) -> list[set[str]]:
         return [index.find(source.title + "\n" + source.body) for source in share]
 
-    mine, theirs = both(lambda: find(unread[::2]), lambda: find(unread[1::2])) if len(unread) > 1 else (find(unread), [])
-    for source, found in zip(unread[::2] + unread[1::2], mine + theirs, strict=True):
+    for source, found in zip(unread, in_halves(unread, find), strict=True):
         names[source.id] = found
         if memo:
             memo.keep_derived(source.path, "names", digest, sorted(found))
