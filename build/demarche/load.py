@@ -281,11 +281,14 @@ def bidi_warning(path: str, at: Position, ch: str, where: str, count: int = 1) -
     return Problem(path, *at, "warning", "bidi-control", message, hint)
 
 
+_NEWLINE = re.compile("\n")
+
+
 class _Lines:
     """Maps a character offset in the front matter to its file line and column (the front matter starts on line 2)."""
 
     def __init__(self, front: str) -> None:
-        self.starts = [0, *(i + 1 for i, ch in enumerate(front) if ch == "\n")]
+        self.starts = [0, *(m.end() for m in _NEWLINE.finditer(front))]
 
     def at(self, index: int) -> Position:
         line = bisect.bisect_right(self.starts, index)

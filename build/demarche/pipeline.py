@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -143,12 +143,17 @@ def generate_pages(project: Project, incremental: bool = False) -> tuple[Graph, 
     looking for repeated texts, which only `check` and a failing build show (its ContentError holds
     every problem `check` finds).
     """
-    graph, pages, problems, _ = _generated_pages(project, incremental)
+    graph, pages, problems, _, saves = _generated_pages(project, incremental)
+    saves()
     return graph, pages, problems
 
 
-def _generated_pages(project: Project, incremental: bool) -> tuple[Graph, dict[str, str | bytes], list[Problem], frozenset[str]]:
-    """generate_pages, and the pages whose text was taken from docs/ as it is (see reuse.render_reusing)."""
+def _generated_pages(
+    project: Project, incremental: bool
+) -> tuple[Graph, dict[str, str | bytes], list[Problem], frozenset[str], Callable[[], None]]:
+    """generate_pages; the pages whose text was taken from docs/ as it is (see reuse.render_reusing); and what
+    saves the load cache and the pages' record (reuse.LastRender) for the next run, for the caller to call
+    (when generation fails, the load cache is saved here)."""
     sources = SourceCache(project.sources, project.root, project.state) if incremental else None
     last = LastRender(project.templates, project.docs, project.state) if incremental else None
     try:
@@ -158,13 +163,19 @@ def _generated_pages(project: Project, incremental: bool) -> tuple[Graph, dict[s
         graph = link(archive, sources)
         if last is None or sources is None:
             pages, files = plan_site(graph, project.site_info(), sources, last)
-            return graph, outputs(render_pages(pages, project.templates), files), problems, frozenset()
+            return graph, outputs(render_pages(pages, project.templates), files), problems, frozenset(), lambda: None
         rendered, files = _planned_and_rendered(graph, project.site_info(), sources, last)
-    finally:
+    except BaseException:
         if sources is not None:
             sources.save()
-    last.save(rendered.record)
-    return graph, outputs(rendered.texts, files), problems, frozenset(rendered.texts.keys() - set(rendered.rendered))
+        raise
+    as_read = frozenset(rendered.texts.keys() - set(rendered.rendered))
+
+    def saves() -> None:
+        sources.save()
+        last.save(rendered.record)
+
+    return graph, outputs(rendered.texts, files), problems, as_read, saves
 
 
 SHARE = Share(frozenset({1, 2}), 3)  # the records whose pages a forked process plans and renders (cores.both)
@@ -234,19 +245,48 @@ def generate(project: Project) -> WriteReport:
         return generate_locked(project).report
 
 
+@dataclass
+class Deferred:
+    """Work that nothing waits for, done once by `done` (however often it is called): none when work is None."""
+
+    work: Callable[[], None] | None = None
+
+    def done(self) -> None:
+        work, self.work = self.work, None
+        if work is not None:
+            work()
+
+    def drop(self) -> None:
+        self.work = None
+
+
 @dataclass(frozen=True)
 class Generated:
     report: WriteReport
     graph: Graph | None  # None when nothing generation reads had changed: the stages did not run
     epoch: int  # the archive's latest date (archive_epoch)
+    caches: Deferred = field(default_factory=Deferred)  # the load cache and the pages' record, when deferred
+    stamp: Deferred = field(default_factory=Deferred)  # the stamp that says what docs/ holds, when deferred
+
+    def save(self) -> None:
+        """What generation records for the next run (see generate_locked), if it is not written yet."""
+        with _collector_paused():
+            self.caches.done()
+            self.stamp.done()
 
 
-def generate_locked(project: Project, force: bool = False, starting: Callable[[], object] | None = None) -> Generated:
+def generate_locked(
+    project: Project, force: bool = False, starting: Callable[[], object] | None = None, deferred: bool = False
+) -> Generated:
     """Generate docs/ under the build lock, doing only what the changes since the last run need.
 
     Unless forced, nothing runs when nothing generation reads has changed and docs/ holds what the
     last run wrote (reuse.current_generation); otherwise every stage runs, reusing the files and
-    pages that did not change, and `starting` is called first.
+    pages that did not change, and `starting` is called first. What it records for the next run (the
+    load cache, the pages' record, the stamp that says what docs/ holds) is written once docs/ is;
+    deferred: by the caller, which calls Generated.save() under the build lock (build_site does while
+    MkDocs builds), or drops the stamp if it puts docs/ back. Until then the next run, finding no
+    stamp, generates again.
     """
     inputs = generation_inputs(project.root, (project.sources, project.templates), project.site_info())
     stamp = None if force else current_generation(project.state, project.docs, inputs)
@@ -257,11 +297,21 @@ def generate_locked(project: Project, force: bool = False, starting: Callable[[]
     forget_generation(project.state)
     recover(project.docs)  # a killed build's committed write, finished before pages are taken from docs/
     with _collector_paused():
-        graph, pages, _, as_read = _generated_pages(project, incremental=True)
-        report = write_pages(project.docs, pages, as_read)
+        graph, pages, _, as_read, saves = _generated_pages(project, incremental=True)
+        try:
+            report = write_pages(project.docs, pages, as_read)
+        except BaseException:
+            saves()
+            raise
     epoch = archive_epoch(graph.archive)
-    save_generation(project.state, project.docs, inputs, GenerationStamp(epoch, len(pages)))
-    return Generated(report, graph, epoch)
+
+    def stamped() -> None:
+        save_generation(project.state, project.docs, inputs, GenerationStamp(epoch, len(pages)), pages)
+
+    generated = Generated(report, graph, epoch, Deferred(saves), Deferred(stamped))
+    if not deferred:
+        generated.save()
+    return generated
 
 
 def build(project: Project, *, background: bool = False) -> tuple[WriteReport, bool]:
@@ -305,8 +355,23 @@ def build_site(project: Project, *, background: bool = False) -> tuple[WriteRepo
 def _build_site(
     project: Project, ahead: _Ahead, stamp: Stamp | None, site: str, setup: str | None, background: bool
 ) -> tuple[WriteReport, Published | None]:
+    generated = generate_locked(project, starting=ahead.start, deferred=True)
+    try:
+        return _published(project, ahead, generated, stamp, site, setup, background)
+    except BaseException:
+        generated.stamp.drop()  # docs/ was put back (or may be): the next run generates again
+        with contextlib.suppress(Exception):  # the failure is what the caller hears of; a next run does without
+            generated.save()
+        raise
+    finally:
+        generated.save()
+
+
+def _published(
+    project: Project, ahead: _Ahead, generated: Generated, stamp: Stamp | None, site: str, setup: str | None, background: bool
+) -> tuple[WriteReport, Published | None]:
+    """_build_site once docs/ is generated: what generation records for the next run is written while MkDocs builds."""
     stamp_path = project.state / "site-stamp"
-    generated = generate_locked(project, starting=ahead.start)
     report = generated.report
     environ = mkdocs_environ_at(generated.epoch)
     inputs = site_inputs(project, environ, setup)
@@ -324,6 +389,7 @@ def _build_site(
             environ=environ,
             finish=lambda staged: index_site(staged, records, project.state),
             leave_previous=background,
+            meanwhile=generated.save,
         )
     except Exception:
         with contextlib.suppress(OSError):

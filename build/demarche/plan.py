@@ -15,11 +15,10 @@ links and list items, and the splitting of long lists.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import io
 import pickle
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -59,30 +58,40 @@ class Page:
 
 def latest_date(value: object) -> str | None:
     """The latest `date` field found anywhere in a context: in its own fields, its items, their items."""
-    found = [d for d in _dates(value) if d]
-    return max(found, key=parse_date) if found else None
+    found: list[str] = []
+    _collect_dates(value, found)
+    dated = [d for d in found if d]
+    return max(dated, key=parse_date) if dated else None  # of dates that mean one day (2021-12, 2021-12-01), the first found
 
 
 _LEAVES = (str, int, float, type(None))  # values that hold no date field: not walked into
 
 
-def _dates(value: object) -> Iterator[str]:
+def _collect_dates(value: object, found: list[str]) -> None:
+    """Append the `date` fields in value to found, in the order of its fields and items (a plain walk, no generators:
+    it runs over every page's context)."""
     if isinstance(value, tuple):
         for item in value:
             if not isinstance(item, _LEAVES):
-                yield from _dates(item)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for name in _field_names(type(value)):
-            item = getattr(value, name)
-            if name == "date" and isinstance(item, str):
-                yield item
-            elif not isinstance(item, _LEAVES):
-                yield from _dates(item)
+                _collect_dates(item, found)
+        return
+    for name in _field_names(type(value)):
+        item = getattr(value, name)
+        if name == "date" and isinstance(item, str):
+            found.append(item)
+        elif not isinstance(item, _LEAVES):
+            _collect_dates(item, found)
 
 
-@functools.cache
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+    """A dataclass's field names; none for any other class (a class itself is a value of `type`: none)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else ()
+    return names
 
 
 def page(doc: str, template: str, context: Context) -> Page:

@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,7 @@ def build(
     environ: Mapping[str, str] | None = None,
     finish: Callable[[Path], object] | None = None,
     leave_previous: bool = False,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Published:
     """Tell the started MkDocs to build, call `finish` on the staged site (the index stage), and put it in place;
     the previous site/ stays as it was if either fails.
@@ -122,7 +124,8 @@ def build(
     that build left it. environ: MkDocs' environment now (default: as it started). An OSError of
     `finish` (a full disk...) is raised as it is, naming its path; any other failure is a PublishError.
     leave_previous: the previous site is not removed here but left, under its partial name, to the caller
-    (Published.previous), which can hand it to remove_in_background once it is done.
+    (Published.previous), which can hand it to remove_in_background once it is done. meanwhile: called
+    while MkDocs builds, on the processor it leaves free; if it fails, the build is stopped.
     """
     now = started.environ if environ is None else environ
     changed = {name: now.get(name) for name in started.environ.keys() | now.keys() if started.environ.get(name) != now.get(name)}
@@ -130,7 +133,7 @@ def build(
     try:
         if (plan is not None) != started.dirty:
             raise ValueError("a dirty build needs a plan, and a full one none")
-        out, err = started.process.communicate(go_line(plan, changed))
+        out, err = _communicated(started.process, go_line(plan, changed), meanwhile)
         if started.process.returncode != 0:
             raise PublishError((err or out).strip())
         report = json.loads(out.splitlines()[-1])
@@ -145,6 +148,32 @@ def build(
         shutil.rmtree(previous, ignore_errors=True)
         previous = None
     return Published(started.site, bool(report["dirty"]), int(report["pages"]), tuple(report["rendered"]), previous)
+
+
+def _communicated(process: subprocess.Popen[str], line: str, meanwhile: Callable[[], object] | None) -> tuple[str, str]:
+    """process.communicate(line), while meanwhile runs in this thread; the process is killed if meanwhile fails."""
+    if meanwhile is None:
+        return process.communicate(line)
+    talked: list[tuple[str, str] | BaseException] = []
+
+    def talk() -> None:
+        try:
+            talked.append(process.communicate(line))
+        except BaseException as exc:  # raised below, in the caller's thread
+            talked.append(exc)
+
+    talking = threading.Thread(target=talk, name="mkdocs-communicate", daemon=True)
+    talking.start()
+    try:
+        meanwhile()
+    except BaseException:
+        process.kill()
+        raise
+    finally:
+        talking.join()
+    if isinstance(talked[0], BaseException):
+        raise talked[0]
+    return talked[0]
 
 
 def abandon(started: Started) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,17 +242,20 @@ def forget_generation(state: Path) -> None:
     _state_file(state, GENERATED).unlink(missing_ok=True)
 
 
-def save_generation(state: Path, docs: Path, inputs: Inputs, stamp: Stamp) -> None:
+def save_generation(state: Path, docs: Path, inputs: Inputs, stamp: Stamp, written: Mapping[str, str | bytes]) -> None:
     """Record the inputs this run read (taken before it read them) and docs/ as it leaves it.
 
     A file written in the last RECENT_NS is recorded with its SHA-256 too: its times may not tell
-    a later change from it (cache.is_racy), so it is compared by content.
+    a later change from it (cache.is_racy), so it is compared by content. written: what this run
+    wrote to docs/ or found there (write_pages), by docs path; its SHA-256 is taken from it rather
+    than from the file read again. Its key is taken after: a change made meanwhile, whatever its
+    times, is seen by a SHA-256 that is not the file's, or by a key that is not the file's.
     """
     recent = time.time_ns() - RECENT_NS
     files: dict[str, list[Any]] = {}
     for rel in sorted(read_manifest(docs) | {MANIFEST}):
         key = file_key(os.stat(docs / rel))
-        files[rel] = [list(key), _sha256(docs / rel) if max(key[1], key[2]) >= recent else None]
+        files[rel] = [list(key), _sha256(docs / rel, written.get(rel)) if max(key[1], key[2]) >= recent else None]
     write_state(
         _state_file(state, GENERATED),
         GENERATED,
@@ -260,7 +263,10 @@ def save_generation(state: Path, docs: Path, inputs: Inputs, stamp: Stamp) -> No
     )
 
 
-def _sha256(path: Path) -> str | None:
+def _sha256(path: Path, content: str | bytes | None = None) -> str | None:
+    """The SHA-256 of content, as UTF-8 when text; of path's bytes when content is None (None if it cannot be read)."""
+    if content is not None:
+        return hashlib.sha256(content.encode("utf-8") if isinstance(content, str) else content).hexdigest()
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:

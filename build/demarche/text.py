@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -11,7 +10,9 @@ from datetime import date
 from demarche.marks import mark_tags, plan_marks, with_tags
 from demarche.records import Span
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>])")
+# md's escapes, in one pass: HTML's three (html.escape, quote=False), then a backslash before each character that
+# Markdown reads as syntax. No escape brings in a character another escapes (an entity holds only '&', letters, ';').
+_MD_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in "\\`*_{}[]()#+-.!|"}})
 MONTHS = (
     "January",
     "February",
@@ -34,9 +35,7 @@ def md(text: object) -> str:
     HTML is escaped, so it shows as text; Markdown syntax is backslash-escaped, so it cannot
     start a link, emphasis or a table cell; line breaks fold, so it cannot start a block.
     """
-    flat = " ".join(str(text).split())
-    escaped = html.escape(flat, quote=False)
-    return _MD_SPECIAL.sub(r"\\\1", escaped)
+    return " ".join(str(text).split()).translate(_MD_ESCAPES)
 
 
 def attr(text: object) -> str:

@@ -116,7 +116,7 @@ def write_pages(docs: Path, pages: Mapping[str, str | bytes], as_read: Set[str] 
             unchanged += 1
             continue
         data = content.encode("utf-8") if isinstance(content, str) else content
-        old = _read(targets[rel])
+        old = _read(targets[rel]) if rel in previous else None  # one not generated before is not there (checked above)
         if old == data:
             unchanged += 1
             continue
@@ -213,10 +213,14 @@ def _apply(docs: Path, journal: Journal) -> None:
     resolved: dict[str, str] = {}  # each folder resolved once (_target)
     for rel in journal.put:
         staged = os.path.join(staging, rel)
-        if os.path.exists(staged):  # else an earlier, interrupted apply moved it already
-            target = _target(docs, rel, resolved)
-            _make_folder(Path(os.path.dirname(target)), made)
+        target = _target(docs, rel, resolved)
+        _make_folder(Path(os.path.dirname(target)), made)
+        try:
             os.replace(staged, target)
+        except FileNotFoundError:
+            if os.path.exists(staged):
+                raise
+            # else an earlier, interrupted apply moved it already
     for rel in journal.remove:
         stale = Path(_target(docs, rel, resolved))
         stale.unlink(missing_ok=True)
@@ -225,9 +229,9 @@ def _apply(docs: Path, journal: Journal) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def create_file(path: Path, data: bytes) -> None:
+def create_file(path: Path | str, data: bytes) -> None:
     """Write a new file in full."""
-    with naming(path):
+    try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             view = memoryview(data)
@@ -235,6 +239,10 @@ def create_file(path: Path, data: bytes) -> None:
                 view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
+    except OSError as exc:  # as `naming` does, without its cost per file
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise
 
 
 @contextlib.contextmanager
