@@ -242,7 +242,7 @@ STAGING_DENIED = r"demarche: docs/\.demarche-staging-\w+: Permission denied\n"
         ("build", "docs", STAGING_DENIED),
         ("generate", "docs", STAGING_DENIED),
         ("serve", "docs", STAGING_DENIED),
-        ("build", "docs/sources", r"demarche: docs/\.demarche-staging-\w+/(sources/\S+) -> docs/\1: Permission denied\n"),
+        ("build", "docs/sources", r"demarche: docs/\.demarche-staging-\w+/\d+ -> docs/sources/\S+: Permission denied\n"),
     ],
     ids=["build", "generate", "serve", "build-with-a-folder-of-docs"],
 )

@@ -430,8 +430,22 @@ def _journal_left(project: Project) -> None:
     )
 
 
+def _numbered_journal_with_pages_left(project: Project) -> None:
+    """A killed build committed two pages it had staged, named by their place in the journal (as a write stages
+    them), and had moved the first already."""
+    staging = project.docs / ".demarche-staging-x"
+    staging.mkdir()
+    (project.docs / "actors" / "nato.md").write_text("What a killed build moved.\n", encoding="utf-8")
+    (staging / "1").write_text("What a killed build staged.\n", encoding="utf-8")
+    (project.docs / ".demarche-journal.json").write_text(
+        json.dumps({"staging": staging.name, "put": ["actors/nato.md", "actors/russia.md"], "remove": [], "numbered": True}),
+        encoding="utf-8",
+    )
+
+
 def _journal_with_a_page_left(project: Project) -> None:
-    """A killed build committed a page it had staged (unlike the page docs/ holds, which the next run would keep)."""
+    """A killed build committed a page it had staged at its own path, as earlier versions staged them (unlike the
+    page docs/ holds, which the next run would keep)."""
     staged = project.docs / ".demarche-staging-x" / "actors" / "nato.md"
     staged.parent.mkdir(parents=True)
     staged.write_text("What a killed build staged.\n", encoding="utf-8")
@@ -466,6 +480,7 @@ CHANGES: dict[str, Callable[[Project], None]] = {
     "a generated page edited by hand, same size and time": _edit_page_same_size,
     "a write's journal left by a killed build": _journal_left,
     "a write's journal with a page left by a killed build": _journal_with_a_page_left,
+    "a write's journal with numbered pages left by a killed build": _numbered_journal_with_pages_left,
     "the stamp cut short": _corrupt_stamp,
 }
 

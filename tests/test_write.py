@@ -1,3 +1,4 @@
+import json
 import os
 import re
 from collections.abc import Callable
@@ -6,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from demarche.write import JOURNAL, MANIFEST, WriteError, read_manifest, undo, write_pages
+from demarche.write import JOURNAL, MANIFEST, WriteError, read_manifest, recover, undo, write_pages
 
 
 def test_removes_stale_generated_pages_but_never_hand_written_ones(tmp_path: Path) -> None:
@@ -123,3 +124,33 @@ def test_a_write_stopped_before_its_commit_changed_nothing(tmp_path: Path, monke
         with pytest.raises(Crash):
             write_pages(docs, {"actors/a.md": "A2", "sources/c.md": "C"})
     assert files(docs) == before  # the staged pages are gone with their staging folder
+
+
+def test_a_journal_of_an_earlier_version_is_finished(tmp_path: Path) -> None:
+    """Earlier versions staged each file at its own path in the staging folder, and their journals do not say
+    `numbered`: a build killed by one of them is finished by this one."""
+    docs = tmp_path / "docs"
+    staging = docs / ".demarche-staging-old"
+    (staging / "actors").mkdir(parents=True)
+    (staging / "actors/a.md").write_text("A")
+    (staging / MANIFEST).write_text('["actors/a.md"]')
+    (docs / JOURNAL).write_text(json.dumps({"staging": staging.name, "put": ["actors/a.md", MANIFEST], "remove": []}))
+    recover(docs)
+    assert files(docs) == {MANIFEST: b'["actors/a.md"]', "actors/a.md": b"A"}
+    assert not staging.exists()
+
+
+def test_a_write_stages_its_files_in_one_flat_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staged files are named by their place in the journal, so that staging makes no folder."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", crashing(os.replace, at=2))  # 1: the journal; 2: the first page
+        with pytest.raises(Crash):
+            write_pages(docs, {"actors/a.md": "A", "sources/b/index.md": "B"})
+    journal = json.loads((docs / JOURNAL).read_text())
+    staged = {p.name: p.read_bytes() for p in (docs / journal["staging"]).iterdir()}
+    assert (journal["put"], journal["numbered"]) == (["actors/a.md", "sources/b/index.md", MANIFEST], True)
+    assert staged == {"0": b"A", "1": b"B", "2": b'[\n"actors/a.md",\n"sources/b/index.md"\n]'}
+    recover(docs)
+    assert files(docs) == {"actors/a.md": b"A", "sources/b/index.md": b"B", MANIFEST: staged["2"]}

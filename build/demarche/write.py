@@ -6,7 +6,8 @@ a hand-written page is never touched. A manifest in docs/ lists what the build g
 docs/ holds hand-written pages beside the generated ones and `mkdocs serve` watches it, so it
 cannot be swapped whole like site/. A write is a redo journal instead:
 
-1. stage: each changed file is written in full under `docs/.demarche-staging-<unique>/`;
+1. stage: each changed file is written in full under `docs/.demarche-staging-<unique>/`, named by its
+   place in the journal's list (`0`, `1`...), so that staging makes no folder to remove again;
 2. commit: `docs/.demarche-journal.json`, listing the staged files, the files to remove and the
    staging folder, is put in place by one `os.replace` (written under a temporary name first);
 3. apply: each staged file is renamed over its target (the manifest last), the stale files are
@@ -146,19 +147,20 @@ def commit(docs: Path, changes: Mapping[str, bytes | None]) -> None:
     """Write (bytes) or remove (None) each docs-relative path, all or nothing: see the module's docstring."""
     if not changes:
         return
-    folders: set[Path] = set()
-    _make_folder(docs, folders)
+    _make_folder(docs, set())
     staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=docs))
     try:
-        for rel, data in changes.items():
-            if data is not None:
-                _make_folder((staging / rel).parent, folders)
-                create_file(staging / rel, data)
+        puts = sorted(
+            ((rel, data) for rel, data in changes.items() if data is not None), key=lambda put: (put[0] == MANIFEST, put[0])
+        )
         journal = Journal(
             staging.name,
-            tuple(sorted((rel for rel, data in changes.items() if data is not None), key=lambda rel: (rel == MANIFEST, rel))),
+            tuple(rel for rel, _ in puts),
             tuple(sorted(rel for rel, data in changes.items() if data is None)),
+            numbered=True,
         )
+        for n, (rel, data) in enumerate(puts):
+            create_file(os.path.join(staging, journal.staged(n, rel)), data)
         replace_file(docs / JOURNAL, journal.to_bytes())
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -191,16 +193,27 @@ class Journal:
     staging: str
     put: tuple[str, ...]
     remove: tuple[str, ...]
+    numbered: bool = False  # the n-th file to put is staged as `n`; else at its own path (what earlier versions wrote)
+
+    def staged(self, n: int, rel: str) -> str:
+        """Where the n-th file to put, rel, is staged, in the staging folder."""
+        return str(n) if self.numbered else rel
 
     def to_bytes(self) -> bytes:
-        return json.dumps({"staging": self.staging, "put": self.put, "remove": self.remove}, indent=0).encode("utf-8")
+        data = {"staging": self.staging, "put": self.put, "remove": self.remove, "numbered": self.numbered}
+        return json.dumps(data, indent=0).encode("utf-8")
 
     @staticmethod
     def read(path: Path) -> Journal:
         try:
             data = json.loads(path.read_bytes())
-            journal = Journal(str(data["staging"]), tuple(map(str, data["put"])), tuple(map(str, data["remove"])))
-        except (ValueError, KeyError, TypeError):
+            journal = Journal(
+                str(data["staging"]),
+                tuple(map(str, data["put"])),
+                tuple(map(str, data["remove"])),
+                numbered=data.get("numbered") is True,
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
             journal = Journal("", (), ())
         if not journal.staging.startswith(STAGING) or "/" in journal.staging:
             raise WriteError(f"{path} is not a journal demarche wrote: move it away to build again")
@@ -211,8 +224,8 @@ def _apply(docs: Path, journal: Journal) -> None:
     staging = os.path.join(docs, journal.staging)
     made: set[Path] = set()
     resolved: dict[str, str] = {}  # each folder resolved once (_target)
-    for rel in journal.put:
-        staged = os.path.join(staging, rel)
+    for n, rel in enumerate(journal.put):
+        staged = os.path.join(staging, journal.staged(n, rel))
         target = _target(docs, rel, resolved)
         _make_folder(Path(os.path.dirname(target)), made)
         try:
