@@ -6,8 +6,12 @@ ends without building, and leaves neither a folder nor a process behind.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +121,28 @@ def test_pages_read_ahead_are_taken_only_from_the_file_read(built: Project, tmp_
     assert (pages["index.md"].markdown, pages["index.md"].meta) == (fresh.markdown, fresh.meta)
     compiled = {key[1] for key, _ in ahead.env.cache.items()} if ahead.env.cache is not None else set()
     assert {"main.html", "base.html", "404.html", "sitemap.xml"} <= compiled
+
+
+def test_the_word_to_build_reaches_mkdocs_before_what_runs_meanwhile(tmp_path: Path) -> None:
+    """What the build writes while MkDocs builds (publish.build's meanwhile) holds Python's lock for long stretches;
+    the line that tells MkDocs to build (a dirty build's names every unchanged page) is written whole before it
+    starts, so MkDocs does not wait for that work. A child takes the place of MkDocs and notes (on the system's
+    monotonic clock) when the whole line came; meanwhile is one long call that holds the lock throughout."""
+    mark = tmp_path / "line-read"
+    child = (
+        "import sys, time, pathlib; print('ready', flush=True); line = sys.stdin.readline(); "
+        f"pathlib.Path({str(mark)!r}).write_text(f'{{time.monotonic()}} {{len(line)}}')"
+    )
+    process = subprocess.Popen([sys.executable, "-c", child], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline() == "ready\n"
+    line = json.dumps({"unchanged": [f"sources/source-{n:06d}/index.md" for n in range(60_000)]}) + "\n"  # about 2 MB
+    ended: list[float] = []
+
+    def meanwhile() -> None:
+        sum(range(200_000_000))  # C code that keeps the lock until it returns
+        ended.append(time.monotonic())
+
+    publish._communicated(process, line, meanwhile)
+    came, length = mark.read_text().split()
+    assert int(length) == len(line)
+    assert float(came) < ended[0], "the line came only after meanwhile's work"

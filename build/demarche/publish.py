@@ -151,19 +151,36 @@ def build(
 
 
 def _communicated(process: subprocess.Popen[str], line: str, meanwhile: Callable[[], object] | None) -> tuple[str, str]:
-    """process.communicate(line), while meanwhile runs in this thread; the process is killed if meanwhile fails."""
+    """process.communicate(line), while meanwhile runs in this thread; the process is killed if meanwhile fails.
+
+    meanwhile starts once the line is written whole: while it runs, this thread holds Python's lock for long
+    stretches (a JSON dump), and communicate, writing the line a few hundred bytes at a time, would wait for
+    the lock at each (the line of a dirty build names every unchanged page). The process reads nothing but
+    that line until it is whole, and writes little before it (sitebuild.py), so the write cannot wait on it.
+    """
     if meanwhile is None:
         return process.communicate(line)
     talked: list[tuple[str, str] | BaseException] = []
+    written = threading.Event()
 
     def talk() -> None:
         try:
-            talked.append(process.communicate(line))
+            try:
+                if process.stdin is not None:
+                    process.stdin.write(line)
+                    process.stdin.flush()
+            except BrokenPipeError:  # it ended: communicate gives what it said
+                pass
+            finally:
+                written.set()
+            talked.append(process.communicate())
         except BaseException as exc:  # raised below, in the caller's thread
             talked.append(exc)
+            written.set()
 
     talking = threading.Thread(target=talk, name="mkdocs-communicate", daemon=True)
     talking.start()
+    written.wait()
     try:
         meanwhile()
     except BaseException:
