@@ -357,14 +357,14 @@ def _build_site(
 ) -> tuple[WriteReport, Published | None]:
     generated = generate_locked(project, starting=ahead.start, deferred=True)
     try:
-        return _published(project, ahead, generated, stamp, site, setup, background)
+        published = _published(project, ahead, generated, stamp, site, setup, background)
     except BaseException:
         generated.stamp.drop()  # docs/ was put back (or may be): the next run generates again
         with contextlib.suppress(Exception):  # the failure is what the caller hears of; a next run does without
             generated.save()
         raise
-    finally:
-        generated.save()
+    generated.save()  # if MkDocs did not run, or ran without it (nothing left to write when it did)
+    return published
 
 
 def _published(

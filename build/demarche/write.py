@@ -41,7 +41,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -244,7 +244,7 @@ def _apply(docs: Path, journal: Journal) -> None:
 
 def create_file(path: Path | str, data: bytes) -> None:
     """Write a new file in full."""
-    try:
+    with naming(path):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             view = memoryview(data)
@@ -252,21 +252,24 @@ def create_file(path: Path | str, data: bytes) -> None:
                 view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
-    except OSError as exc:  # as `naming` does, without its cost per file
-        if exc.filename is None:
-            exc.filename = str(path)
-        raise
 
 
-@contextlib.contextmanager
-def naming(path: Path) -> Iterator[None]:
-    """Make an OSError raised inside name path when it names no file (those of os.write, os.ftruncate...)."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.filename is None:
-            exc.filename = str(path)
-        raise
+class naming:  # lower case: used as a function, `with naming(path):`
+    """Make an OSError raised inside name path when it names no file (those of os.write, os.ftruncate...).
+
+    A class rather than a generator (contextlib.contextmanager): it wraps the creation of every staged file."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, traceback: object) -> None:
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(self.path)
 
 
 def replace_file(target: Path, data: bytes) -> None:
