@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, fields
 from importlib import metadata
 from pathlib import Path
@@ -369,20 +369,16 @@ def _encoded(record: RawRecord, problems: list[Problem]) -> dict[str, Any] | Non
             "path": record.path,
             "file_id": record.file_id,
             "data": record.data,
-            "positions": _pairs(record.positions.items()),
-            "key_positions": _pairs(record.key_positions.items()),
+            "positions": list(record.positions.items()),  # JSON writes a tuple as it writes a list: no copy into lists
+            "key_positions": list(record.key_positions.items()),
             "body": record.body,
             "body_line": record.body_line,
             "readable": record.readable,
             "refused": sorted(map(list, record.refused), key=repr),
-            "hidden": [[list(k), [[ch, list(at)] for ch, at in v]] for k, v in record.hidden.items()],
+            "hidden": list(record.hidden.items()),
         },
         "problems": [list(astuple(p)) for p in problems],
     }
-
-
-def _pairs(items: Iterable[tuple[tuple[str | int, ...], tuple[int, int]]]) -> list[list[list[str | int] | list[int]]]:
-    return [[list(k), list(v)] for k, v in items]
 
 
 def _decoded(data: dict[str, Any]) -> tuple[RawRecord, list[Problem]] | None:
