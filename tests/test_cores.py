@@ -3,6 +3,7 @@ becomes of the copy, and it never outlives its build."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -15,10 +16,12 @@ from pathlib import Path
 import pytest
 from bench.stages import build_end_to_end
 
-from demarche import cores, record_pages
+from demarche import cores, record_pages, reuse
 from demarche.cache import unsealed
-from demarche.pipeline import Project, check, generate
+from demarche.pipeline import Project, build_lock, check, generate, generate_locked
 from demarche.problems import ContentError, has_errors
+from demarche.schema_doc import field_reference_file
+from demarche.write import read_manifest
 from tests.test_bad_input import CASES, case_project
 from tests.test_incremental import clean_docs, docs_files, golden_project, in_one_process
 from tests.test_kept_pages import kept_counter
@@ -121,6 +124,87 @@ def test_no_work_is_shared_while_another_thread_runs() -> None:
         other.join()
 
 
+# -- both_then: the copy sends its result, then does the rest of its work --------------------------------
+
+
+def test_the_rest_of_the_copys_work_waits_to_be_asked_for(tmp_path: Path) -> None:
+    """The rest reads a word this process writes only after both_then has returned: had the copy gone on before it
+    was asked, it would have found no word. Its value comes back once."""
+    word = tmp_path / "word"
+
+    def theirs() -> tuple[int, Callable[[], tuple[int, str]]]:
+        return os.getpid(), lambda: (os.getpid(), word.read_text())
+
+    mine, copy, rest = cores.both_then(os.getpid, theirs)
+    assert copy != mine == os.getpid()
+    word.write_text("go on")
+    assert rest.get() == (copy, "go on")
+    assert rest.get() is None  # got once
+    assert no_child_left()
+
+
+@pytest.mark.parametrize("failure", FAILURES.values(), ids=FAILURES.keys())
+def test_a_copy_that_fails_before_its_result_leaves_all_of_it_to_be_done_here(failure: Callable[[], object]) -> None:
+    here = os.getpid()
+
+    def theirs() -> tuple[object, Callable[[], object]]:
+        result = failure() if os.getpid() != here else "result here"
+        return result, lambda: ("rest", os.getpid())
+
+    mine, result, rest = cores.both_then(lambda: "mine", theirs)
+    assert (mine, result) == ("mine", "result here")
+    assert no_child_left()
+    assert rest.get() == ("rest", here)
+
+
+@pytest.mark.parametrize("failure", FAILURES.values(), ids=FAILURES.keys())
+def test_a_copy_that_fails_after_its_result_loses_the_rest(failure: Callable[[], object]) -> None:
+    """The rest is the copy's alone (it holds what the rest needs): lost, it is None, and the copy is reaped."""
+    mine, result, rest = cores.both_then(lambda: "mine", lambda: ("result", failure))
+    assert (mine, result) == ("mine", "result")
+    assert rest.get() is None
+    assert no_child_left()
+
+
+def test_a_rest_let_go_stops_the_copy() -> None:
+    _, _, rest = cores.both_then(lambda: 1, lambda: (2, threading.Event().wait))  # the rest would wait for ever
+    rest.drop()
+    assert rest.get() is None
+    assert no_child_left()
+
+
+def test_a_rest_forgotten_stops_the_copy() -> None:
+    """A rest nobody gets (the stage after failed): once nothing holds it, the copy is stopped and reaped."""
+    _, _, rest = cores.both_then(lambda: 1, lambda: (2, threading.Event().wait))
+    del rest
+    assert no_child_left()
+
+
+def test_without_a_copy_the_rest_is_done_here_when_asked_for() -> None:
+    done: list[str] = []
+    mine, result, rest = cores.both_then(lambda: "mine", lambda: ("result", lambda: done.append("rest") or "rest"), share=False)
+    assert (mine, result, done) == ("mine", "result", [])
+    assert rest.get() == "rest" and done == ["rest"]
+
+
+def test_the_copy_holds_no_file_this_process_lets_go(tmp_path: Path) -> None:
+    """A copy still at its rest holds none of what it inherited open: the build lock is free once this process lets
+    it go (as a pipe to MkDocs is closed: MkDocs sees its end)."""
+    lock = os.open(tmp_path / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    _, _, rest = cores.both_then(lambda: 1, lambda: (2, threading.Event().wait))
+    try:
+        os.close(lock)
+        again = os.open(tmp_path / "lock", os.O_RDWR)
+        try:
+            fcntl.flock(again, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if the copy held it
+        finally:
+            os.close(again)
+    finally:
+        rest.drop()
+    assert no_child_left()
+
+
 COPY_WAITS = """
 import os, sys, threading
 from pathlib import Path
@@ -190,6 +274,45 @@ def test_a_copy_that_dies_in_generation_leaves_what_one_process_writes(tmp_path:
     monkeypatch.undo()
     assert docs_files(project) == clean_docs(project, tmp_path / "clean")
     assert no_child_left()
+
+
+def test_a_copy_that_dies_finding_its_digests_leaves_its_pages_unrecorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy sends its pages, then finds the digests of their contexts while they are written (reuse.Rendered).
+    Killed then: docs/ is whole, the record lacks those digests (a keyed page is recorded with ''), so the next run
+    renders those pages again, and gives what a clean run gives."""
+    project = golden_project(tmp_path / "p")
+    here = os.getpid()
+    digest = reuse.context_digest
+
+    def dies_in_the_copy(page: object) -> object:
+        if os.getpid() != here:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return digest(page)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reuse, "context_digest", dies_in_the_copy)
+    generate(project)
+    monkeypatch.undo()
+    clean = clean_docs(project, tmp_path / "clean")
+    assert docs_files(project) == clean
+    assert no_child_left()
+    record = _state(project, "rendered.json")["pages"]  # type: ignore[index]
+    assert 0 < len(record) < len(docs_files(project))
+    assert any(entry[0] == "" and entry[2] for entry in record.values())  # keyed, its digest lost
+    assert all(entry[0] or entry[2] for entry in record.values())  # an unkeyed page without a digest is not recorded
+    pages = {doc for doc in read_manifest(project.docs) if doc.endswith(".md")} - {field_reference_file().doc}  # not a page
+    lost = {doc for doc in pages if not record.get(doc, [""])[0]}
+    in_one_process(monkeypatch)
+    rendered: list[str] = []
+    render_page = reuse.render_page
+    monkeypatch.setattr(reuse, "render_page", lambda env, page: rendered.append(page.doc) or render_page(env, page))
+    with build_lock(project):
+        generate_locked(project, force=True)
+    monkeypatch.undo()
+    assert set(rendered) == lost
+    assert docs_files(project) == clean
+    assert _state(project, "rendered.json") == _state(Project(tmp_path / "clean"), "rendered.json")
 
 
 def _counting_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:

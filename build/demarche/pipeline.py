@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -23,7 +23,7 @@ from mkdocs.utils.yaml import yaml_load
 
 from demarche.cache import Kept, Recording, SourceCache
 from demarche.citefiles import citation_files
-from demarche.cores import both
+from demarche.cores import both_then
 from demarche.feeds import feed_files
 from demarche.head import with_head
 from demarche.index import index_site
@@ -43,6 +43,7 @@ from demarche.records import Archive
 from demarche.redirects import redirect_files
 from demarche.render import render_pages
 from demarche.reuse import (
+    Digests,
     LastRender,
     Rendered,
     current_generation,
@@ -173,13 +174,13 @@ def _generated_pages(
 
     def saves() -> None:
         sources.save()
-        last.save(rendered.record)
+        last.save(rendered.digested())
 
     return graph, outputs(rendered.texts, files), problems, as_read, saves
 
 
-SHARE = Share(frozenset({1, 2}), 3)  # the records whose pages a forked process plans and renders (cores.both)
-OWN = Share(frozenset({0}), 3)  # the others, planned and rendered here with the index pages and the other files
+SHARE = Share(frozenset({1, 2, 4, 5, 7, 8, 9}), 10)  # the records whose pages a forked process plans and renders (cores.both)
+OWN = Share(frozenset({0, 3, 6}), 10)  # the others, planned and rendered here with the index pages and the other files
 
 
 def _planned_and_rendered(graph: Graph, site: SiteInfo, memo: SourceCache, last: LastRender) -> tuple[Rendered, list[File]]:
@@ -196,14 +197,18 @@ def _planned_and_rendered(graph: Graph, site: SiteInfo, memo: SourceCache, last:
     def own() -> tuple[Rendered, list[File]]:
         return records(OWN, memo) + render_reusing(index_pages(graph, site, keys), last), site_files(graph, site, memo)
 
-    def theirs() -> tuple[Rendered, list[Kept]]:
+    def theirs() -> tuple[tuple[Rendered, list[Kept]], Digests]:
         recording = Recording(memo)  # what it keeps comes back to be kept here
-        return records(SHARE, recording), recording.kept
+        shared = records(SHARE, recording)
+        return (replace(shared, digests=()), recording.kept), lambda: {
+            k: v for find in shared.digests for k, v in (find() or {}).items()
+        }
 
     again = sum(1 for key in keys.sources.values() if not (key and last.holds(key)))
-    (rendered, files), (shared, kept) = both(own, theirs, share=2 * again >= len(keys.sources))
+    (rendered, files), (shared, kept), digests = both_then(own, theirs, share=2 * again >= len(keys.sources))
     memo.replay(kept)
-    rendered += shared
+    rendered += replace(shared, digests=(digests.get,))  # the copy finds them when asked, once its pages are written
+    rendered = replace(rendered, digests=(lambda: digests.ask(), *rendered.digests))  # asked first: both find theirs at once
     check_outputs(rendered.templates, files)
     return rendered, files
 

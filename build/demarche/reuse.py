@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,12 +65,17 @@ def context_digest(page: Page) -> str | None:
     return value_digest((page.doc, page.template, page.context, page.meta))
 
 
+Digests = Callable[[], "Mapping[str, str | None] | None"]  # finds the digests of pages (None: those it finds are lost)
+
+
 @dataclass(frozen=True)
 class Rendered:
     texts: dict[str, str]  # every page's text, by docs path
     rendered: tuple[str, ...]  # the pages rendered by this run; the others were taken from docs/
-    record: dict[str, list[str]]  # what LastRender.save records of each page
+    record: dict[str, list[str]]  # what LastRender.save records of each page, but the digests still to be found
     templates: tuple[tuple[str, str], ...] = ()  # each page's docs path and template, in the order planned
+    undigested: tuple[str, ...] = ()  # pages whose digest is still to be found: the last run recorded none to compare
+    digests: tuple[Digests, ...] = ()  # what finds them
 
     def __add__(self, other: Rendered) -> Rendered:
         return Rendered(
@@ -78,7 +83,25 @@ class Rendered:
             self.rendered + other.rendered,
             {**self.record, **other.record},
             self.templates + other.templates,
+            self.undigested + other.undigested,
+            self.digests + other.digests,
         )
+
+    def digested(self) -> dict[str, list[str]]:
+        """The record, with the digests that were left to be found found: what LastRender.save records. A page whose
+        digest is not found (its context cannot be pickled, or it was lost) is recorded only if keyed, with ''."""
+        found: dict[str, str | None] = {}
+        for find in self.digests:
+            found.update(find() or {})
+        record = dict(self.record)
+        for doc in self.undigested:
+            digest = found.get(doc)
+            _, sha256, key, template = record[doc]
+            if digest is None and not key:
+                del record[doc]
+            else:
+                record[doc] = [digest or "", sha256, key, template]
+        return record
 
 
 class LastRender:
@@ -124,6 +147,10 @@ class LastRender:
         if record != self.previous:
             write_state(_state_file(self.state, RENDERED), RENDERED, {"templates": self.version, "pages": record})
 
+    def compares(self, doc: str) -> bool:
+        """Whether the last run recorded a text of this page that docs/ may still hold (text may then find it)."""
+        return doc in self.previous and doc in self.manifest
+
     def text(self, doc: str, digest: str | None) -> str | None:
         """The text docs/ holds for a page whose context is unchanged, if it is still what the last run rendered."""
         entry = self.previous.get(doc)
@@ -144,23 +171,27 @@ class LastRender:
 def render_reusing(pages: Iterable[Planned], last: LastRender) -> Rendered:
     """render.render_pages, rendering only the pages whose template or context changed since the last run.
 
-    Kept pages (see LastRender.take) are taken as they are. Under the build lock. The caller saves
-    the record (LastRender.save) before the write stage: a page that stage then fails to put in
-    docs/ does not match its recorded bytes, and is rendered again next time.
+    Kept pages (see LastRender.take) are taken as they are. A page the last run recorded no text of
+    (LastRender.compares) is rendered without its digest: that is found when the record is saved
+    (Rendered.digested), after the write. Under the build lock. The caller saves the record
+    (LastRender.save): a page the write stage then failed to put in docs/ does not match its recorded
+    bytes, and is rendered again next time.
     """
     env: jinja2.Environment | None = None
     texts: dict[str, str] = {}
     rendered: list[str] = []
     record: dict[str, list[str]] = {}
     templates: list[tuple[str, str]] = []
+    undigested: list[Page] = []
     for page in pages:
         templates.append((page.doc, page.template))
         if isinstance(page, Kept):
             texts[page.doc] = page.text
             record[page.doc] = [page.digest, page.sha256, page.key, page.template]
             continue
-        digest = context_digest(page)
-        text = last.text(page.doc, digest)
+        compared = last.compares(page.doc)
+        digest = context_digest(page) if compared else None
+        text = last.text(page.doc, digest) if compared else None
         if text is None:
             env = env or environment(last.templates)
             text = render_page(env, page)
@@ -169,9 +200,19 @@ def render_reusing(pages: Iterable[Planned], last: LastRender) -> Rendered:
         else:
             sha256 = last.previous[page.doc][1]  # what LastRender.text compared docs/'s bytes with
         texts[page.doc] = text
-        if digest is not None or page.key:  # a keyed page is recorded in any case: its group is whole or not taken
+        if not compared:
+            undigested.append(page)
+            record[page.doc] = ["", sha256, page.key, page.template]
+        elif digest is not None or page.key:  # a keyed page is recorded in any case: its group is whole or not taken
             record[page.doc] = [digest or "", sha256, page.key, page.template]
-    return Rendered(texts, tuple(rendered), record, tuple(templates))
+    return Rendered(
+        texts,
+        tuple(rendered),
+        record,
+        tuple(templates),
+        tuple(page.doc for page in undigested),
+        (lambda: {page.doc: context_digest(page) for page in undigested},) if undigested else (),
+    )
 
 
 # -- generate: nothing changed --------------------------------------------------------------------------
@@ -273,4 +314,4 @@ def _sha256(path: Path, content: str | bytes | None = None) -> str | None:
         return None
 
 
-__all__ = ["LastRender", "Rendered", "Stamp", "current_generation", "render_reusing", "save_generation"]
+__all__ = ["Digests", "LastRender", "Rendered", "Stamp", "current_generation", "render_reusing", "save_generation"]
