@@ -5,21 +5,23 @@ rendered again only when their context did, and nothing runs when no input chang
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import os
 import shutil
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from demarche import cache, cores, feeds, record_pages, reuse
+from demarche import cache, cores, feeds, pipeline, record_pages, reuse
 from demarche import validate as validate_module
 from demarche.cache import SourceCache, cached_load_archive
 from demarche.load import load_archive
 from demarche.mentions import NameIndex
-from demarche.pipeline import Project, build, check, generate, generate_pages
+from demarche.pipeline import Project, build, build_lock, check, generate, generate_locked, generate_pages
 from demarche.plan import Page
 from demarche.problems import ContentError
 from demarche.validate import validate
@@ -587,3 +589,46 @@ def test_a_build_with_nothing_changed_runs_neither_generation_nor_mkdocs(tmp_pat
     report, published = build(project)  # generation is current, the site is not: the index needs the records
     assert (len(ran), report.written, published) == (1, (), True)
     assert (project.site / "actors" / "nato" / "index.html").exists()
+
+
+def test_the_collector_walks_what_generation_made_once_it_is_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generation runs without the cycle collector, and ends without a pass over the objects it made (set aside,
+    gc.freeze); saving what it records for the next run (which a build does while MkDocs builds) gives them back and
+    collects: a cycle made in generation is gone then."""
+    project = golden_project(tmp_path / "p")
+    made: list[weakref.ref[object]] = []
+    linked = pipeline.link
+
+    def making_a_cycle(*args: Any, **kwargs: Any) -> Any:
+        passes.clear()  # those before generation began walked none of what it made
+        cycle: list[object] = []
+        cycle.append(cycle)
+        holder = _Cycle(cycle)
+        made.append(weakref.ref(holder))
+        return linked(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "link", making_a_cycle)
+    passes: list[int] = []
+
+    def counted(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            passes.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(counted)
+    try:
+        with build_lock(project):
+            generated = generate_locked(project, deferred=True)
+            assert passes == [] and gc.get_freeze_count() > 0  # none since
+            assert made and made[0]() is not None  # not collected yet
+            generated.save()
+    finally:
+        gc.callbacks.remove(counted)
+    assert gc.get_freeze_count() == 0
+    assert made[0]() is None
+
+
+class _Cycle:
+    def __init__(self, cycle: list[object]) -> None:
+        self.cycle = cycle
+        cycle.append(self)

@@ -278,6 +278,7 @@ class Generated:
         with _collector_paused():
             self.caches.done()
             self.stamp.done()
+        _collected()
 
 
 def generate_locked(
@@ -301,7 +302,7 @@ def generate_locked(
         starting()
     forget_generation(project.state)
     recover(project.docs)  # a killed build's committed write, finished before pages are taken from docs/
-    with _collector_paused():
+    with _collector_paused(keep=True):
         graph, pages, _, as_read, saves = _generated_pages(project, incremental=True)
         try:
             report = write_pages(project.docs, pages, as_read)
@@ -468,21 +469,34 @@ def dirty_plan(project: Project, stamp: Stamp | None, inputs: SiteInputs, site: 
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def _collector_paused(keep: bool = False) -> Iterator[None]:
     """Generation without Python's cycle collector, which runs again after it.
 
     Generation makes a few million small objects that live to its end and hold no cycles (records,
     contexts, the cache's JSON values): each pass of the collector walks them all for nothing,
     which cost about a third of the processor time of a generation with nothing to render (300
     sources). The few cycles made meanwhile are collected after; the peak heap grows ~15%.
+
+    keep: when the work succeeds, the objects it made are set aside (gc.freeze) before the collector
+    runs again, so that its first pass does not walk them all (~0.3 s at 1,000 sources) as generation
+    ends; `_collected` puts them back and collects, when nothing waits for it (Generated.save).
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
+        if keep and enabled:
+            gc.freeze()
     finally:
         if enabled:
             gc.enable()
+
+
+def _collected() -> None:
+    """Give back to the cycle collector what _collector_paused(keep=True) set aside, and collect."""
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
 
 
 @contextlib.contextmanager
