@@ -272,13 +272,14 @@ class Generated:
     epoch: int  # the archive's latest date (archive_epoch)
     caches: Deferred = field(default_factory=Deferred)  # the load cache and the pages' record, when deferred
     stamp: Deferred = field(default_factory=Deferred)  # the stamp that says what docs/ holds, when deferred
+    collected: Deferred = field(default_factory=Deferred)  # the objects generation made, given back to the collector
 
     def save(self) -> None:
         """What generation records for the next run (see generate_locked), if it is not written yet."""
         with _collector_paused():
             self.caches.done()
             self.stamp.done()
-        _collected()
+        self.collected.done()
 
 
 def generate_locked(
@@ -314,7 +315,7 @@ def generate_locked(
     def stamped() -> None:
         save_generation(project.state, project.docs, inputs, GenerationStamp(epoch, len(pages)), pages)
 
-    generated = Generated(report, graph, epoch, Deferred(saves), Deferred(stamped))
+    generated = Generated(report, graph, epoch, Deferred(saves), Deferred(stamped), Deferred(_collected))
     if not deferred:
         generated.save()
     return generated
@@ -494,9 +495,8 @@ def _collector_paused(keep: bool = False) -> Iterator[None]:
 
 def _collected() -> None:
     """Give back to the cycle collector what _collector_paused(keep=True) set aside, and collect."""
-    if gc.get_freeze_count():
-        gc.unfreeze()
-        gc.collect()
+    gc.unfreeze()
+    gc.collect()
 
 
 @contextlib.contextmanager
