@@ -14,9 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from bench.generate import Shape, edit_one_source, generate_project
 from bench.stages import build_end_to_end
 
-from demarche import cores, record_pages, reuse
+from demarche import cores, pipeline, record_pages, reuse
 from demarche.cache import unsealed
 from demarche.pipeline import Project, build_lock, check, generate, generate_locked
 from demarche.problems import ContentError, has_errors
@@ -313,6 +314,26 @@ def test_a_copy_that_dies_finding_its_digests_leaves_its_pages_unrecorded(
     assert set(rendered) == lost
     assert docs_files(project) == clean
     assert _state(project, "rendered.json") == _state(Project(tmp_path / "clean"), "rendered.json")
+
+
+@pytest.mark.parametrize(("sources_from", "forks"), [(8, 1), (9, 0)], ids=["as large", "smaller"])
+def test_in_an_archive_as_large_as_it_takes_one_edit_is_planned_on_both_processors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sources_from: int, forks: int
+) -> None:
+    """One source of eight edited: its pages are planned on both processors when the archive has at least
+    SHARED_WHATEVER_CHANGED sources (one fork: the one file edited is read, and its names found, here), not
+    otherwise; either way docs/ is what a clean run writes."""
+    shape = Shape(sources=8)
+    project = generate_project(tmp_path / "p", shape)
+    generate(project)
+    edit_one_source(project, shape)
+    monkeypatch.setattr(pipeline, "SHARED_WHATEVER_CHANGED", sources_from)
+    counted = _counting_forks(monkeypatch)
+    generate(project)
+    monkeypatch.undo()
+    assert len(counted) == forks
+    assert docs_files(project) == clean_docs(project, tmp_path / "clean")
+    assert no_child_left()
 
 
 def _counting_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
