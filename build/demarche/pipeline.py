@@ -204,16 +204,14 @@ def _planned_and_rendered(graph: Graph, site: SiteInfo, memo: SourceCache, last:
     def theirs() -> tuple[tuple[Rendered, list[Kept]], Digests]:
         recording = Recording(memo)  # what it keeps comes back to be kept here
         shared = records(SHARE, recording)
-        return (replace(shared, digests=()), recording.kept), lambda: {
-            k: v for find in shared.digests for k, v in (find() or {}).items()
-        }
+        return (replace(shared, digests=()), recording.kept), shared.found
 
     again = sum(1 for key in keys.sources.values() if not (key and last.holds(key)))
     share = len(keys.sources) >= SHARED_WHATEVER_CHANGED or 2 * again >= len(keys.sources)
     (rendered, files), (shared, kept), digests = both_then(own, theirs, share=share)
     memo.replay(kept)
-    rendered += replace(shared, digests=(digests.get,))  # the copy finds them when asked, once its pages are written
-    rendered = replace(rendered, digests=(lambda: digests.ask(), *rendered.digests))  # asked first: both find theirs at once
+    # when the record is saved, the copy is asked for its digests first, so that both processes find theirs at once
+    rendered = replace(rendered + shared, digests=(digests.ask, *rendered.digests, digests.get))
     check_outputs(rendered.templates, files)
     return rendered, files
 
@@ -320,7 +318,8 @@ def generate_locked(
     def stamped() -> None:
         save_generation(project.state, project.docs, inputs, GenerationStamp(epoch, len(pages)), pages)
 
-    generated = Generated(report, graph, epoch, Deferred(saves), Deferred(stamped), Deferred(_collected))
+    collected = Deferred(_collected if gc.isenabled() else None)  # as _collector_paused(keep=True) set objects aside
+    generated = Generated(report, graph, epoch, Deferred(saves), Deferred(stamped), collected)
     if not deferred:
         generated.save()
     return generated

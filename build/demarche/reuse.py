@@ -87,12 +87,17 @@ class Rendered:
             self.digests + other.digests,
         )
 
-    def digested(self) -> dict[str, list[str]]:
-        """The record, with the digests that were left to be found found: what LastRender.save records. A page whose
-        digest is not found (its context cannot be pickled, or it was lost) is recorded only if keyed, with ''."""
+    def found(self) -> dict[str, str | None]:
+        """The digests its finders find, by docs path (those lost are missing)."""
         found: dict[str, str | None] = {}
         for find in self.digests:
             found.update(find() or {})
+        return found
+
+    def digested(self) -> dict[str, list[str]]:
+        """The record, with the digests that were left to be found found: what LastRender.save records. A page whose
+        digest is not found (its context cannot be pickled, or it was lost) is recorded only if keyed, with ''."""
+        found = self.found()
         record = dict(self.record)
         for doc in self.undigested:
             digest = found.get(doc)
@@ -153,9 +158,9 @@ class LastRender:
 
     def text(self, doc: str, digest: str | None) -> str | None:
         """The text docs/ holds for a page whose context is unchanged, if it is still what the last run rendered."""
-        entry = self.previous.get(doc)
-        if digest is None or entry is None or entry[0] != digest or doc not in self.manifest:
+        if digest is None or not self.compares(doc) or self.previous[doc][0] != digest:
             return None
+        entry = self.previous[doc]
         try:
             data = (self.docs / doc).read_bytes()
         except OSError:
@@ -191,7 +196,7 @@ def render_reusing(pages: Iterable[Planned], last: LastRender) -> Rendered:
             continue
         compared = last.compares(page.doc)
         digest = context_digest(page) if compared else None
-        text = last.text(page.doc, digest) if compared else None
+        text = last.text(page.doc, digest)  # None without a digest
         if text is None:
             env = env or environment(last.templates)
             text = render_page(env, page)
