@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -19,7 +20,7 @@ import pytest
 from bench.generate import Shape, add_one_source, edit_one_source, generate_project
 
 from demarche import plan, record_pages, reuse
-from demarche.pipeline import Project, generate
+from demarche.pipeline import Project, generate, generate_pages
 from tests.test_incremental import clean_docs, docs_files, in_one_process
 
 SHAPE = Shape(sources=36, actors=7, agreements=4, demands=3, words=120, statements=5, seed=12)
@@ -207,14 +208,15 @@ CHANGES: dict[str, Callable[[Project], None]] = {
 }
 
 
-def kept_counter(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The docs paths of the pages each run keeps unplanned."""
+def kept_counter(monkeypatch: pytest.MonkeyPatch, unread: bool = False) -> list[str]:
+    """The docs paths of the pages each run keeps unplanned (unread: only those it keeps without reading them,
+    reuse.LastWrite)."""
     kept: list[str] = []
     take = reuse.LastRender.take
 
     def counted(self: reuse.LastRender, key: str) -> list[plan.Kept] | None:
         found = take(self, key)
-        kept.extend(k.doc for k in found or ())
+        kept.extend(k.doc for k in found or () if k.text is None or not unread)
         return found
 
     in_one_process(monkeypatch)
@@ -318,3 +320,72 @@ def test_a_list_made_by_a_callable_without_a_name_is_not_keyed() -> None:
     named = plan.LongList((), docs[0], "statements", plan.source_item, "source", "Sources")
     assert keys.listing(named, (), docs, 2)
     assert keys.listing(dataclasses.replace(named, item=functools.partial(plan.source_item)), (), docs, 2) is None
+
+
+def test_pages_the_last_write_left_as_they_are_are_kept_unread_and_give_what_a_clean_run_gives(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_of(built, tmp_path / "p")
+    generate(project)  # the copy's files are new ones: this run reads them, and records them as it leaves them
+    edit_one_source(project, SHAPE)
+    unread = kept_counter(monkeypatch, unread=True)
+    generate(project)
+    assert len(unread) > SHAPE.sources
+    assert docs_files(project) == clean_docs(project, tmp_path / "clean")
+
+
+def _same_size_times_put_back(page: Path) -> None:
+    before = page.stat()
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("a", "b", 1), encoding="utf-8")
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def _new_file_with_the_old_times(page: Path) -> None:
+    before = page.stat()
+    other = page.with_name("other.tmp")
+    other.write_text(page.read_text(encoding="utf-8").replace("a", "b", 1), encoding="utf-8")
+    os.utime(other, ns=(before.st_atime_ns, before.st_mtime_ns))
+    other.replace(page)
+
+
+def _removed(page: Path) -> None:
+    page.unlink()
+
+
+HIDDEN_EDITS = {
+    "same size, times put back": _same_size_times_put_back,
+    "a new file with the old times": _new_file_with_the_old_times,
+    "removed": _removed,
+}
+
+
+@pytest.mark.parametrize("edit", HIDDEN_EDITS.values(), ids=HIDDEN_EDITS.keys())
+def test_a_page_edited_by_hand_however_its_times_look_is_not_kept_unread(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: Callable[[Path], None]
+) -> None:
+    project = copy_of(built, tmp_path / "p")
+    generate(project)
+    pages = [
+        sorted((project.docs / "sources").glob("*.md"))[1],
+        sorted((project.docs / "actors").glob("*/statements/page-2.md"))[0],
+    ]
+    for page in pages:
+        edit(page)
+    edit_one_source(project, SHAPE)
+    unread = kept_counter(monkeypatch, unread=True)
+    generate(project)
+    assert unread, "no page was kept unread: the test shows nothing"
+    assert not {page.relative_to(project.docs).as_posix() for page in pages} & set(unread)
+    assert docs_files(project) == clean_docs(project, tmp_path / "clean")
+
+
+def test_a_record_of_pages_that_docs_does_not_hold_keeps_no_page_unread(built: Path, tmp_path: Path) -> None:
+    """A run that records what it rendered without writing it (generate_pages) leaves the record and docs/ out of
+    step: the SHA-256 the last write recorded of a page is not the one the record has, so the page is read."""
+    project = copy_of(built, tmp_path / "p")
+    generate(project)
+    edit_one_source(project, SHAPE)
+    generate_pages(project, incremental=True)
+    generate(project)
+    assert docs_files(project) == clean_docs(project, tmp_path / "clean")

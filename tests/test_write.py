@@ -154,3 +154,16 @@ def test_a_write_stages_its_files_in_one_flat_folder(tmp_path: Path, monkeypatch
     assert staged == {"0": b"A", "1": b"B", "2": b'[\n"actors/a.md",\n"sources/b/index.md"\n]'}
     recover(docs)
     assert files(docs) == {"actors/a.md": b"A", "sources/b/index.md": b"B", MANIFEST: staged["2"]}
+
+
+def test_a_page_kept_unread_stays_listed_and_one_no_write_generated_is_refused(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write_pages(docs, {"a.md": "A", "b.md": "B", "c.md": "C"})
+    report = write_pages(docs, {"a.md": "A2"}, as_read={"b.md"})
+    assert (report.written, report.unchanged, report.removed) == (("a.md",), 1, ("c.md",))
+    assert read_manifest(docs) == {"a.md", "b.md"}
+    assert (docs / "b.md").read_text() == "B"
+    (docs / "hand.md").write_text("by hand")
+    with pytest.raises(WriteError, match=r"hand\.md was to be kept"):
+        write_pages(docs, {"a.md": "A2"}, as_read={"b.md", "hand.md"})
+    assert read_manifest(docs) == {"a.md", "b.md"}

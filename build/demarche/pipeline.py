@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -45,6 +46,7 @@ from demarche.render import render_pages
 from demarche.reuse import (
     Digests,
     LastRender,
+    LastWrite,
     Rendered,
     current_generation,
     forget_generation,
@@ -144,19 +146,35 @@ def generate_pages(project: Project, incremental: bool = False) -> tuple[Graph, 
     looking for repeated texts, which only `check` and a failing build show (its ContentError holds
     every problem `check` finds).
     """
-    graph, pages, problems, _, saves = _generated_pages(project, incremental)
-    saves()
-    return graph, pages, problems
+    generated = _generated_pages(project, incremental)
+    generated.saves()
+    return generated.graph, generated.files, generated.problems
 
 
-def _generated_pages(
-    project: Project, incremental: bool
-) -> tuple[Graph, dict[str, str | bytes], list[Problem], frozenset[str], Callable[[], None]]:
-    """generate_pages; the pages whose text was taken from docs/ as it is (see reuse.render_reusing); and what
-    saves the load cache and the pages' record (reuse.LastRender) for the next run, for the caller to call
-    (when generation fails, the load cache is saved here)."""
+@dataclass(frozen=True)
+class _Pages:
+    """What _generated_pages generates."""
+
+    graph: Graph
+    files: dict[str, str | bytes]  # every generated file by docs path (pages as text), but the pages kept unread
+    problems: list[Problem]
+    as_read: frozenset[str] = frozenset()  # pages taken from docs/ as it holds them, read or not (see reuse.LastWrite)
+    sha256s: Mapping[str, str] = field(default_factory=dict)  # of the pages' texts, as recorded (Rendered.sha256s)
+    saves: Callable[[], None] = lambda: None  # saves the load cache and the pages' record for the next run
+
+    def __len__(self) -> int:
+        """How many files it generated."""
+        return len(self.files.keys() | self.as_read)
+
+
+def _generated_pages(project: Project, incremental: bool, written: LastWrite | None = None) -> _Pages:
+    """generate_pages; and, incremental, the pages whose text was taken from docs/ as it is (see
+    reuse.render_reusing) and what saves the load cache and the pages' record (reuse.LastRender) for the
+    next run, for the caller to call (when generation fails, the load cache is saved here). written: what the
+    last run recorded of docs/, under which a kept page is not read again (reuse.LastWrite); those pages
+    are left out of the files then."""
     sources = SourceCache(project.sources, project.root, project.state) if incremental else None
-    last = LastRender(project.templates, project.docs, project.state) if incremental else None
+    last = LastRender(project.templates, project.docs, project.state, written) if incremental else None
     try:
         archive, problems = _checked(project, sources, all_warnings=False)
         if has_errors(problems):
@@ -164,19 +182,19 @@ def _generated_pages(
         graph = link(archive, sources)
         if last is None or sources is None:
             pages, files = plan_site(graph, project.site_info(), sources, last)
-            return graph, outputs(render_pages(pages, project.templates), files), problems, frozenset(), lambda: None
+            return _Pages(graph, outputs(render_pages(pages, project.templates), files), problems)
         rendered, files = _planned_and_rendered(graph, project.site_info(), sources, last)
     except BaseException:
         if sources is not None:
             sources.save()
         raise
-    as_read = frozenset(rendered.texts.keys() - set(rendered.rendered))
 
     def saves() -> None:
         sources.save()
         last.save(rendered.digested())
 
-    return graph, outputs(rendered.texts, files), problems, as_read, saves
+    as_read = frozenset(rendered.texts.keys() - set(rendered.rendered)).union(rendered.unread)
+    return _Pages(graph, outputs(rendered.texts, files), problems, as_read, rendered.sha256s(), saves)
 
 
 SHARE = Share(frozenset({1, 2, 4, 5, 7, 8, 9}), 10)  # the records whose pages a forked process plans and renders (cores.both)
@@ -188,8 +206,8 @@ def _planned_and_rendered(graph: Graph, site: SiteInfo, memo: SourceCache, last:
     """plan_site, then render_reusing: on both processors when it can be (cores.both), each planning and rendering
     the pages of a share of the records; this one also the index pages and the other files.
 
-    A copy sends back the text of every page it keeps as docs/ holds it, so after a small change much of its
-    work is sending those: it is worth it in a large archive, whatever changed (one source edited, in process:
+    A copy sends back the text of every page it keeps as docs/ holds it and had to read (see reuse.LastWrite),
+    so after a small change much of its work was sending those: it is worth it in a large archive, whatever changed (one source edited, in process:
     at 5,000 sources, generation 12.5 and 14.5 s with the copy, 14.6 and 15.3 s without; at 1,000, 2.45 to
     2.6 s against 2.65 to 2.8 s), not in a small one (at 100 sources, 0.05 s slower), unless half its
     sources or more are planned again."""
@@ -304,22 +322,25 @@ def generate_locked(
         return Generated(WriteReport((), stamp.pages, ()), None, stamp.epoch)
     if starting is not None:
         starting()
+    written = LastWrite.read(project.state)  # what the stamp records of docs/, for pages to be kept unread
     forget_generation(project.state)
     recover(project.docs)  # a killed build's committed write, finished before pages are taken from docs/
     with _collector_paused(keep=True):
-        graph, pages, _, as_read, saves = _generated_pages(project, incremental=True)
+        pages = _generated_pages(project, incremental=True, written=written)
         try:
-            report = write_pages(project.docs, pages, as_read)
+            report = write_pages(project.docs, pages.files, pages.as_read)
         except BaseException:
-            saves()
+            pages.saves()
             raise
-    epoch = archive_epoch(graph.archive)
+    settled = time.time_ns()
+    epoch = archive_epoch(pages.graph.archive)
 
     def stamped() -> None:
-        save_generation(project.state, project.docs, inputs, GenerationStamp(epoch, len(pages)), pages)
+        stamp = GenerationStamp(epoch, len(pages))
+        save_generation(project.state, project.docs, inputs, stamp, pages.files, pages.sha256s, settled)
 
     collected = Deferred(_collected if gc.isenabled() else None)  # as _collector_paused(keep=True) set objects aside
-    generated = Generated(report, graph, epoch, Deferred(saves), Deferred(stamped), collected)
+    generated = Generated(report, pages.graph, epoch, Deferred(pages.saves), Deferred(stamped), collected)
     if not deferred:
         generated.save()
     return generated

@@ -104,7 +104,7 @@ class Kept:
 
     doc: str
     template: str
-    text: str  # as docs/ holds it, checked against what the last run recorded
+    text: str | None  # as docs/ holds it, checked against what the last run recorded; None: not read (reuse.LastWrite)
     key: str
     digest: str  # of the context it was rendered from (value_digest), for the next run to compare with
     sha256: str  # of its text

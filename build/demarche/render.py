@@ -61,9 +61,17 @@ def environment(templates: Path) -> jinja2.Environment:
 
 
 def render_pages(pages: Iterable[Planned], templates: Path) -> dict[str, str]:
-    """Every page's Markdown text, by docs path (a kept page's as it was kept)."""
+    """Every page's Markdown text, by docs path (a kept page's as it was kept, read: see reuse.render_reusing)."""
     env = environment(templates)
-    return {page.doc: page.text if isinstance(page, Kept) else render_page(env, page) for page in pages}
+    texts: dict[str, str] = {}
+    for page in pages:
+        if not isinstance(page, Kept):
+            texts[page.doc] = render_page(env, page)
+        elif page.text is not None:
+            texts[page.doc] = page.text
+        else:
+            raise ValueError(f"{page.doc}: a page kept unread has no text to give")
+    return texts
 
 
 def render_page(env: jinja2.Environment, page: Page) -> str:

@@ -11,7 +11,9 @@ deleted by hand is rendered again.
 Plan. Most pages are not even planned again: a source's pages, an actor's own page and each further
 page of a long list are planned under a key, the digest of every input their planning reads
 (plan.Keys); when the key is the one recorded and docs/ holds the pages as recorded, they are kept
-as they are (LastRender.take).
+as they are (LastRender.take). A kept page's file is not even read when the last run's record of docs/
+(LastWrite) holds it with the SHA-256 the pages' record has, and its times, size and inode are still
+those recorded: the test that finds nothing changed trusts the same (current_generation).
 
 Generate. When nothing generation reads has changed since the last run wrote docs/ (every file
 under sources/ and templates/, what mkdocs.yml tells generation (urls.SiteInfo), the code: see
@@ -76,6 +78,7 @@ class Rendered:
     templates: tuple[tuple[str, str], ...] = ()  # each page's docs path and template, in the order planned
     undigested: tuple[str, ...] = ()  # pages whose digest is still to be found: the last run recorded none to compare
     digests: tuple[Digests, ...] = ()  # what finds them
+    unread: tuple[str, ...] = ()  # kept pages not read (not in texts): docs/ holds them as the last run wrote them
 
     def __add__(self, other: Rendered) -> Rendered:
         return Rendered(
@@ -85,7 +88,12 @@ class Rendered:
             self.templates + other.templates,
             self.undigested + other.undigested,
             self.digests + other.digests,
+            self.unread + other.unread,
         )
+
+    def sha256s(self) -> dict[str, str]:
+        """The SHA-256 of every page's text, by docs path, as the record has it."""
+        return {doc: entry[1] for doc, entry in self.record.items()}
 
     def found(self) -> dict[str, str | None]:
         """The digests its finders find, by docs path (those lost are missing)."""
@@ -117,8 +125,8 @@ class LastRender:
     pages whose key is unchanged is not planned again (plan.Reusable).
     """
 
-    def __init__(self, templates: Path, docs: Path, state: Path) -> None:
-        self.templates, self.docs, self.state = templates, docs, state
+    def __init__(self, templates: Path, docs: Path, state: Path, written: LastWrite | None = None) -> None:
+        self.templates, self.docs, self.state, self.written = templates, docs, state, written
         self.version = templates_version(templates)
         saved = read_state(_state_file(state, RENDERED), RENDERED)
         pages = saved[0].get("pages") if saved and saved[0].get("templates") == self.version else None
@@ -141,7 +149,12 @@ class LastRender:
         kept = []
         for doc in self.by_key.get(key, ()):
             digest, sha256, _, template = self.previous[doc]
-            text = self.text(doc, digest) if digest else None  # '': a page of the group that could not be digested
+            if not digest:  # a page of the group that could not be digested
+                return None
+            if self.written is not None and self.compares(doc) and self.written.holds(self.docs, doc, sha256):
+                kept.append(Kept(doc, template, None, key, digest, sha256))
+                continue
+            text = self.text(doc, digest)
             if text is None:
                 return None
             kept.append(Kept(doc, template, text, key, digest, sha256))
@@ -188,10 +201,14 @@ def render_reusing(pages: Iterable[Planned], last: LastRender) -> Rendered:
     record: dict[str, list[str]] = {}
     templates: list[tuple[str, str]] = []
     undigested: list[Page] = []
+    unread: list[str] = []
     for page in pages:
         templates.append((page.doc, page.template))
         if isinstance(page, Kept):
-            texts[page.doc] = page.text
+            if page.text is None:
+                unread.append(page.doc)
+            else:
+                texts[page.doc] = page.text
             record[page.doc] = [page.digest, page.sha256, page.key, page.template]
             continue
         compared = last.compares(page.doc)
@@ -217,6 +234,7 @@ def render_reusing(pages: Iterable[Planned], last: LastRender) -> Rendered:
         tuple(templates),
         tuple(page.doc for page in undigested),
         (lambda: {page.doc: context_digest(page) for page in undigested},) if undigested else (),
+        tuple(unread),
     )
 
 
@@ -283,12 +301,57 @@ def _docs_as_written(docs: Path, files: dict[str, Any], written_ns: int) -> bool
     return True
 
 
+@dataclass(frozen=True)
+class LastWrite:
+    """What the last completed generation recorded of docs/ (.demarche/generated.json): by docs path, each file's
+    key (cache.file_key) and the SHA-256 of what it left there (None when not recorded), and when it recorded them."""
+
+    files: dict[str, tuple[list[Any], str | None]]
+    written_ns: int
+
+    @staticmethod
+    def read(state: Path) -> LastWrite | None:
+        """The record, read before generation forgets it (forget_generation); None if there is none to trust."""
+        saved = read_state(_state_file(state, GENERATED), GENERATED)
+        files = saved[0].get("docs") if saved is not None else None
+        if saved is None or not isinstance(files, dict):
+            return None
+        return LastWrite(
+            {
+                rel: (entry[0], entry[1] if isinstance(entry[1], str) else None)
+                for rel, entry in files.items()
+                if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], list)
+            },
+            saved[1],
+        )
+
+    def holds(self, docs: Path, rel: str, sha256: str) -> bool:
+        """Whether docs/rel holds the text whose SHA-256 is sha256, known without reading it: that generation left it
+        so, and the file's key is still the one recorded, with times older than the record (cache.is_racy)."""
+        recorded = self.files.get(rel)
+        if recorded is None or recorded[1] != sha256:
+            return False
+        try:
+            key = file_key(os.stat(docs / rel))
+        except OSError:
+            return False
+        return list(key) == recorded[0] and not is_racy(key, self.written_ns)
+
+
 def forget_generation(state: Path) -> None:
     """Remove the stamp before docs/ changes: a run killed while writing leaves none to trust."""
     _state_file(state, GENERATED).unlink(missing_ok=True)
 
 
-def save_generation(state: Path, docs: Path, inputs: Inputs, stamp: Stamp, written: Mapping[str, str | bytes]) -> None:
+def save_generation(
+    state: Path,
+    docs: Path,
+    inputs: Inputs,
+    stamp: Stamp,
+    written: Mapping[str, str | bytes],
+    sha256s: Mapping[str, str] | None = None,
+    settled_ns: int = 0,
+) -> None:
     """Record the inputs this run read (taken before it read them) and docs/ as it leaves it.
 
     A file written in the last RECENT_NS is recorded with its SHA-256 too: its times may not tell
@@ -296,12 +359,21 @@ def save_generation(state: Path, docs: Path, inputs: Inputs, stamp: Stamp, writt
     wrote to docs/ or found there (write_pages), by docs path; its SHA-256 is taken from it rather
     than from the file read again. Its key is taken after: a change made meanwhile, whatever its
     times, is seen by a SHA-256 that is not the file's, or by a key that is not the file's.
+
+    sha256s: the SHA-256 of the pages this run put in docs/ or kept there, known without reading them
+    (Rendered.sha256s), as docs/ held them at settled_ns (when the write stage was done). A page not
+    written in the last RECENT_NS is recorded with it too, if its times are older than settled_ns (else
+    something changed it since), for the next run to keep it unread (LastWrite).
     """
     recent = time.time_ns() - RECENT_NS
     files: dict[str, list[Any]] = {}
     for rel in sorted(read_manifest(docs) | {MANIFEST}):
         key = file_key(os.stat(docs / rel))
-        files[rel] = [list(key), _sha256(docs / rel, written.get(rel)) if max(key[1], key[2]) >= recent else None]
+        changed = max(key[1], key[2])
+        if changed >= recent:
+            files[rel] = [list(key), _sha256(docs / rel, written.get(rel))]
+        else:
+            files[rel] = [list(key), (sha256s or {}).get(rel) if changed < settled_ns else None]
     write_state(
         _state_file(state, GENERATED),
         GENERATED,
@@ -319,4 +391,4 @@ def _sha256(path: Path, content: str | bytes | None = None) -> str | None:
         return None
 
 
-__all__ = ["Digests", "LastRender", "Rendered", "Stamp", "current_generation", "render_reusing", "save_generation"]
+__all__ = ["Digests", "LastRender", "LastWrite", "Rendered", "Stamp", "current_generation", "render_reusing", "save_generation"]
