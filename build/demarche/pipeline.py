@@ -206,11 +206,11 @@ def _planned_and_rendered(graph: Graph, site: SiteInfo, memo: SourceCache, last:
     """plan_site, then render_reusing: on both processors when it can be (cores.both), each planning and rendering
     the pages of a share of the records; this one also the index pages and the other files.
 
-    A copy sends back the text of every page it keeps as docs/ holds it and had to read (see reuse.LastWrite),
-    so after a small change much of its work was sending those: it is worth it in a large archive, whatever changed (one source edited, in process:
-    at 5,000 sources, generation 12.5 and 14.5 s with the copy, 14.6 and 15.3 s without; at 1,000, 2.45 to
-    2.6 s against 2.65 to 2.8 s), not in a small one (at 100 sources, 0.05 s slower), unless half its
-    sources or more are planned again."""
+    A copy sends back the text of every page it keeps and had to read (see reuse.LastWrite), so after a small
+    change much of its work is sending those: it is worth it in a large archive, whatever changed (one source
+    edited, in process, before kept pages could be left unread: at 5,000 sources, generation 12.5 and 14.5 s
+    with the copy, 14.6 and 15.3 s without; at 1,000, 2.45 to 2.6 s against 2.65 to 2.8 s), not in a small one
+    (at 100 sources, 0.05 s slower), unless half its sources or more are planned again."""
     keys = page_keys(graph, site, last)
 
     def records(share: Share, memo: FileMemo | None) -> Rendered:
@@ -317,12 +317,12 @@ def generate_locked(
     stamp, generates again.
     """
     inputs = generation_inputs(project.root, (project.sources, project.templates), project.site_info())
-    stamp = None if force else current_generation(project.state, project.docs, inputs)
+    written = LastWrite.read(project.state)  # whether to run; then which pages to keep unread (reuse.LastRender)
+    stamp = None if force else current_generation(written, project.docs, inputs)
     if stamp is not None:
         return Generated(WriteReport((), stamp.pages, ()), None, stamp.epoch)
     if starting is not None:
         starting()
-    written = LastWrite.read(project.state)  # what the stamp records of docs/, for pages to be kept unread
     forget_generation(project.state)
     recover(project.docs)  # a killed build's committed write, finished before pages are taken from docs/
     with _collector_paused(keep=True):

@@ -269,73 +269,64 @@ def generation_inputs(root: Path, folders: Iterable[Path], site: SiteInfo) -> In
     return Inputs(digest.hexdigest(), newest)
 
 
-def current_generation(state: Path, docs: Path, inputs: Inputs) -> Stamp | None:
-    """The last run's stamp when its inputs are these and docs/ holds what it wrote; None when generation must run."""
-    saved = read_state(_state_file(state, GENERATED), GENERATED)
-    if saved is None:
-        return None
-    data, written_ns = saved
-    if data.get("inputs") != inputs.digest or is_racy((0, inputs.newest_ns, 0, 0), written_ns):
-        return None
-    files = data.get("docs")
-    if not isinstance(files, dict) or (docs / JOURNAL).exists() or not _docs_as_written(docs, files, written_ns):
-        return None
-    try:
-        return Stamp(int(data["epoch"]), int(data["pages"]))
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _docs_as_written(docs: Path, files: dict[str, Any], written_ns: int) -> bool:
-    if set(files) != read_manifest(docs) | {MANIFEST}:
-        return False
-    for rel, recorded in files.items():
-        try:
-            key = file_key(os.stat(docs / rel))
-        except OSError:
-            return False
-        if not isinstance(recorded, list) or len(recorded) != 2 or recorded[0] != list(key):
-            return False
-        if is_racy(key, written_ns) and _sha256(docs / rel) != recorded[1]:
-            return False
-    return True
-
-
 @dataclass(frozen=True)
 class LastWrite:
-    """What the last completed generation recorded of docs/ (.demarche/generated.json): by docs path, each file's
-    key (cache.file_key) and the SHA-256 of what it left there (None when not recorded), and when it recorded them."""
+    """What the last completed generation recorded of itself and of docs/ (.demarche/generated.json): the digest of the
+    inputs it read, its stamp, and by docs path each file's key (cache.file_key) and the SHA-256 of what it left there
+    (None when not recorded); written_ns: when it recorded them. Read once, before generation forgets it
+    (forget_generation): to skip generation (current_generation), else to keep pages unread (LastRender.take)."""
 
+    inputs: object  # Inputs.digest, as recorded
+    stamp: Stamp | None  # None when it cannot be read
     files: dict[str, tuple[list[Any], str | None]]
     written_ns: int
 
     @staticmethod
     def read(state: Path) -> LastWrite | None:
-        """The record, read before generation forgets it (forget_generation); None if there is none to trust."""
+        """The record; None if there is none to trust."""
         saved = read_state(_state_file(state, GENERATED), GENERATED)
         files = saved[0].get("docs") if saved is not None else None
         if saved is None or not isinstance(files, dict):
             return None
-        return LastWrite(
-            {
-                rel: (entry[0], entry[1] if isinstance(entry[1], str) else None)
-                for rel, entry in files.items()
-                if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], list)
-            },
-            saved[1],
-        )
+        data, written_ns = saved
+        try:
+            stamp: Stamp | None = Stamp(int(data["epoch"]), int(data["pages"]))
+        except (KeyError, TypeError, ValueError):
+            stamp = None
+        entries = {
+            rel: (entry[0], entry[1] if isinstance(entry[1], str) else None)
+            for rel, entry in files.items()
+            if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], list)
+        }
+        return LastWrite(data.get("inputs"), stamp, entries, written_ns)
 
-    def holds(self, docs: Path, rel: str, sha256: str) -> bool:
-        """Whether docs/rel holds the text whose SHA-256 is sha256, known without reading it: that generation left it
-        so, and the file's key is still the one recorded, with times older than the record (cache.is_racy)."""
+    def unchanged(self, docs: Path, rel: str) -> bool:
+        """Whether docs/rel is as that generation left it: its key is the recorded one and, when its times are too
+        recent to tell a later change from it (cache.is_racy), its SHA-256 too."""
         recorded = self.files.get(rel)
-        if recorded is None or recorded[1] != sha256:
+        if recorded is None:
             return False
         try:
             key = file_key(os.stat(docs / rel))
         except OSError:
             return False
-        return list(key) == recorded[0] and not is_racy(key, self.written_ns)
+        return list(key) == recorded[0] and (not is_racy(key, self.written_ns) or _sha256(docs / rel) == recorded[1])
+
+    def holds(self, docs: Path, rel: str, sha256: str) -> bool:
+        """Whether docs/rel holds the text whose SHA-256 is sha256, known without reading it (unless its times are too
+        recent): that generation left it so, and it is unchanged since."""
+        recorded = self.files.get(rel)
+        return recorded is not None and recorded[1] == sha256 and self.unchanged(docs, rel)
+
+
+def current_generation(written: LastWrite | None, docs: Path, inputs: Inputs) -> Stamp | None:
+    """The last run's stamp when its inputs are these and docs/ holds what it wrote (written: what it recorded, read
+    by LastWrite.read); None when generation must run."""
+    if written is None or written.inputs != inputs.digest or is_racy((0, inputs.newest_ns, 0, 0), written.written_ns):
+        return None
+    if (docs / JOURNAL).exists() or set(written.files) != read_manifest(docs) | {MANIFEST}:
+        return None
+    return written.stamp if all(written.unchanged(docs, rel) for rel in written.files) else None
 
 
 def forget_generation(state: Path) -> None:
