@@ -1,6 +1,7 @@
 import difflib
 import heapq
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,8 +37,9 @@ def test_closest_passage_points_at_the_likely_text() -> None:
     assert "OSCE is in a depressing state" in closest_passage("the OSCE is in depressing state", body)
 
 
-def normalise_by_character(original: str) -> NormalText:
-    """What normalise means, one character at a time: the definition its faster form must agree with."""
+def normalise_by_character(original: str) -> tuple[str, list[int]]:
+    """What normalise means, one character at a time: the definition its faster form must agree with (the text,
+    and where each of its characters came from)."""
     chars: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(original):
@@ -46,13 +48,32 @@ def normalise_by_character(original: str) -> NormalText:
         for part in "-" if ch in DASHES else ch.casefold():
             chars.append(part)
             offsets.append(i)
-    return NormalText("".join(chars), tuple(offsets))
+    return "".join(chars), offsets
+
+
+def spelt_out(normal: NormalText) -> tuple[str, list[int]]:
+    return normal.text, [normal.origin(i) for i in range(len(normal.text))]
 
 
 @settings(max_examples=500)
 @given(st.text(alphabet=st.sampled_from("aZß ﬁİΣς\t\n\u00a0\u2003\u2028-–—\"“”'‘’«»")) | st.text())
 def test_normalise_agrees_with_its_definition_character_by_character(text: str) -> None:
-    assert normalise(text) == normalise_by_character(text)
+    assert spelt_out(normalise(text)) == normalise_by_character(text)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.sampled_from(["a", "Б", " ", "\n\n", " " * 70, "“", "—", "x" * 65]), max_size=60))
+def test_where_a_character_came_from_is_found_across_blocks_of_white_space(parts: list[str]) -> None:
+    """Runs of white space longer than a block, and words that cross blocks, as long texts have."""
+    text = "".join(parts)
+    assert spelt_out(normalise(text)) == normalise_by_character(text)
+
+
+def test_a_position_outside_the_text_has_no_origin() -> None:
+    normal = normalise("a b")
+    for i in (-1, 2):
+        with pytest.raises(IndexError):
+            normal.origin(i)
 
 
 def closest_by_every_window(quote: str, body: str, candidates: int = 24) -> str:

@@ -3,6 +3,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from demarche.cli import main
 from demarche.link import link
@@ -15,6 +17,22 @@ from demarche.write import write_pages
 def test_md_escapes_markup_in_names_and_titles() -> None:
     assert md("<script>alert(1)</script> *x* [a](b)") == "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*x\\* \\[a\\]\\(b\\)"
     assert md("{{ 7*7 }}\n# heading") == "\\{\\{ 7\\*7 \\}\\} \\# heading"
+
+
+MD_SYNTAX = "\\`*_{}[]()#+-.!|"
+
+
+def md_by_character(text: str) -> str:
+    """What md means, one character at a time: white space folded, then each character escaped on its own."""
+    entities = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+    return "".join(entities.get(c, "\\" + c if c in MD_SYNTAX else c) for c in " ".join(text.split()))
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from(MD_SYNTAX + "&<>;amplt a\n\tЖ\u00a0")) | st.text())
+def test_md_escapes_each_character_once_whatever_its_neighbours(text: str) -> None:
+    """md escapes in several passes: no pass may escape what an earlier one brought in (a backslash, an entity's '&')."""
+    assert md(text) == md_by_character(text)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ keeps a map back to the original offsets, so a found quote can be marked in the 
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import heapq
@@ -23,10 +24,34 @@ QUOTE_MARKS = frozenset("\"“”„‟«»'‘’‚‛‹›`´")
 DASHES = frozenset("-‐‑‒–—―−")
 
 
+_BLOCK = 64  # characters of the original counted together, for NormalText.origin
+
+
 @dataclass(frozen=True)
 class NormalText:
+    """A text as normalise makes it, and what says where each of its characters came from in the original."""
+
     text: str
-    offsets: tuple[int, ...]  # offsets[i] is where text[i] came from in the original
+    spaced: str = ""  # the original with its quotation marks made spaces: text is its characters but white space
+    counts: tuple[int, ...] = ()  # counts[j]: how many characters of text come from before spaced[j * _BLOCK]
+    offsets: tuple[int, ...] | None = None  # offsets[i] is where text[i] came from, when case folding made one several
+
+    def origin(self, i: int) -> int:
+        """Where text[i] came from in the original: found in the block of the original that holds it, so that
+        normalising a long text does not spell out a position per character (most of its cost when it did)."""
+        if self.offsets is not None:
+            return self.offsets[i]
+        if not 0 <= i < len(self.text):
+            raise IndexError(i)
+        block = bisect.bisect_right(self.counts, i) - 1
+        seen = self.counts[block]
+        at = block * _BLOCK
+        while True:
+            if not self.spaced[at].isspace():
+                if seen == i:
+                    return at
+                seen += 1
+            at += 1
 
 
 _QUOTE_MARK = re.compile("[" + re.escape("".join(sorted(QUOTE_MARKS))) + "]")
@@ -39,16 +64,19 @@ def normalise(original: str) -> NormalText:
 
     Done on the whole text at once rather than character by character in Python (a few times
     faster on a long text). str.split and str.isspace agree on what white space is, and case
-    folding maps each character on its own, so only a text with a character that folds into
-    several (ß -> ss) needs its offsets spelt out per character.
+    folding maps each character on its own, so the characters of text are those of spaced but
+    its white space, in order, and each block of spaced gives as many as it has other
+    characters (counted once here, for NormalText.origin). Only a text with a character that
+    folds into several (ß -> ss) has its offsets spelt out per character.
     """
     spaced = _QUOTE_MARK.sub(" ", original)
     kept = _DASH.sub("-", "".join(spaced.split()))
     text = kept.casefold()
-    kept_at = itertools.compress(range(len(spaced)), bytes(map(str.isspace, spaced)).translate(_NOT))
     if len(text) == len(kept):
-        return NormalText(text, tuple(kept_at))
-    return NormalText(text, tuple(i for i in kept_at for _ in original[i].casefold()))
+        blocks = (len("".join(spaced[at : at + _BLOCK].split())) for at in range(0, len(spaced), _BLOCK))
+        return NormalText(text, spaced, tuple(itertools.accumulate(blocks, initial=0)))
+    kept_at = itertools.compress(range(len(spaced)), bytes(map(str.isspace, spaced)).translate(_NOT))
+    return NormalText(text, offsets=tuple(i for i in kept_at for _ in original[i].casefold()))
 
 
 def find_quote(quote: str, body: NormalText) -> Span | None:
@@ -58,7 +86,7 @@ def find_quote(quote: str, body: NormalText) -> Span | None:
     at = body.text.find(needle)
     if at < 0:
         return None
-    return Span(body.offsets[at], body.offsets[at + len(needle) - 1] + 1)
+    return Span(body.origin(at), body.origin(at + len(needle) - 1) + 1)
 
 
 _WORD = str.maketrans({**dict.fromkeys(QUOTE_MARKS), **dict.fromkeys(DASHES, "-")})
