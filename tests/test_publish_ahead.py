@@ -1,7 +1,8 @@
-"""MkDocs is started as generation starts (publish.start, sitebuild.py): its start, the copy of site/, the pages'
+"""MkDocs is started during generation (publish.start, sitebuild.py): its start, the copy of site/, the pages'
 front matter and the theme's templates are done while generation runs, and it builds only once told
-what changed. A MkDocs that is not needed (nothing to publish, a failed generation, a killed build)
-ends without building, and leaves neither a folder nor a process behind.
+what changed. A dirty build's MkDocs starts with generation, a full build's once the sources are checked.
+A MkDocs that is not needed (nothing to publish, a failed generation, a killed build) ends without
+building, and leaves neither a folder nor a process behind.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from mkdocs.structure.files import File
 from mkdocs.structure.pages import Page
 
 from demarche import pipeline, publish
+from demarche.cache import SourceCache
 from demarche.pipeline import Project, build, build_site
 from demarche.problems import ContentError
 from demarche.sitebuild import ABANDONED, _ReadAhead
@@ -86,6 +88,48 @@ def test_a_failed_generation_stops_the_mkdocs_started_for_it(built: Project, sta
     assert sitebuilds() == []
     assert [p.name for p in built.root.glob("site*")] == ["site"]
     assert inodes(built.site) == before
+
+
+def test_sources_with_errors_start_no_full_build(tmp_path: Path, started: list[publish.Started]) -> None:
+    """A full build's MkDocs starts only once the sources are checked: with an error in them, none is started."""
+    project = make_project(tmp_path / "p", MINIMAL)
+    edit(project.root, TEXT, "speaker: sergei-lavrov", "speaker: nobody-known")
+    with pytest.raises(ContentError):
+        build_site(project)
+    assert started == []
+    assert sitebuilds() == []
+    assert list(project.root.glob("site*")) == []
+
+
+@pytest.mark.parametrize("dirty", [False, True], ids=["full", "dirty"])
+def test_mkdocs_starts_when_generation_leaves_a_processor_free(
+    tmp_path: Path, started: list[publish.Started], monkeypatch: pytest.MonkeyPatch, dirty: bool
+) -> None:
+    """A dirty build's MkDocs starts with generation, before the sources are read (few are, after a small change);
+    a full build's once they are read and checked (loading takes both processors), before the link stage."""
+    project = make_project(tmp_path / "p", MINIMAL)
+    if dirty:
+        build(project)
+        edit(project.root, TEXT, "He recalled", "He then recalled")
+        started.clear()
+    events: list[str] = []
+    load, link = SourceCache.load, pipeline.link
+
+    def loading(self: SourceCache, *args: Any, **kwargs: Any) -> Any:
+        events.append(f"load ({len(started)} started)")
+        return load(self, *args, **kwargs)
+
+    def linking(*args: Any, **kwargs: Any) -> Any:
+        events.append(f"link ({len(started)} started)")
+        return link(*args, **kwargs)
+
+    monkeypatch.setattr(SourceCache, "load", loading)
+    monkeypatch.setattr(pipeline, "link", linking)
+    report, published = build_site(project)
+    assert events == [f"load ({int(dirty)} started)", "link (1 started)"]
+    assert [s.dirty for s in started] == [dirty]
+    assert published is not None and published.dirty is dirty
+    assert report.written
 
 
 def test_a_generation_that_changes_no_page_stops_the_mkdocs_started_for_it(

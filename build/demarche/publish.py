@@ -1,6 +1,6 @@
 """Stage 6, publish: `mkdocs build --strict` into a folder of its own, then the index stage on it, then that
 folder is swapped with site/ in one step. MkDocs may be started (`start`) well before it is told to
-build (`build`): the pipeline starts it as generation starts, so that it loads meanwhile.
+build (`build`): the pipeline starts it during generation, so that it loads meanwhile.
 
 MkDocs builds (through sitebuild.py, in a process of its own) into `site.<unique>.partial` beside site/:
 the whole site, or, given a plan, only what changed on a copy of site/ made of hard links, whose files
