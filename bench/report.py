@@ -162,8 +162,10 @@ def rebuild_rows(sizes: dict[str, Row]) -> list[list[str]]:
     def again(b: Row, name: str) -> str:
         a = b[name]
         ran = f"MkDocs wrote {a['html_written']:,} HTML files" if a["published"] else "MkDocs did not run"
+        runs = a.get("all_seconds", [])  # results written before builds were repeated have one run
+        spread = f", the median of {len(runs)} runs: {' · '.join(f'{x:.1f}' for x in runs)} s" if len(runs) > 1 else ""
         return (
-            f"**{a['seconds']:.1f} s** ({a['generation_seconds']:.2f} s generation · {a['mkdocs_seconds']:.1f} s publish · "
+            f"**{a['seconds']:.1f} s**{spread} ({a['generation_seconds']:.2f} s generation · {a['mkdocs_seconds']:.1f} s publish · "
             f"{a['index_seconds']:.1f} s index); {a['files_written']} docs files written, {a.get('pages_kept', 0):,} pages kept "
             f"unplanned; {ran}"
         )

@@ -39,6 +39,7 @@ from bench.report import (
 from bench.search_bytes import lunr_index, queries, search_bytes_row
 from bench.stages import (
     STAGES,
+    EndToEnd,
     build_end_to_end,
     generate,
     pages_showing,
@@ -110,9 +111,11 @@ def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
 
     No run's pages or records are kept while the next one is measured: `make site` starts each
     build in a fresh process, and a heap still holding the last run makes every collection slower.
+    `demarche build` end to end is measured first, on a project of its own (see bench_rebuild).
     """
     n = shape.sources
     load_average = round(os.getloadavg()[0], 2)  # other work on the machine slows every number down
+    rebuild = bench_rebuild(shape, work)["rebuild"]
     folder = work / f"n{n}"
     shutil.rmtree(folder, ignore_errors=True)
     start = time.perf_counter()
@@ -140,8 +143,6 @@ def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
     peaks = {name: m.peak_mb for name, m in traced_generate(project).measures.items()}
     _say(f"N={n}: one source edited, one added ...")
     edit, add = _edit_one(project, shape), _add_one(project, shape)
-    _say(f"N={n}: demarche build end to end: clean, nothing changed, one source edited ...")
-    rebuild = rebuilds(project, shape)
     _say(f"N={n}: done")
     return {
         "load_average_at_start": load_average,
@@ -170,16 +171,32 @@ def bench_size(shape: Shape, work: Path) -> dict[str, Any]:
     }
 
 
-def rebuilds(project: Project, shape: Shape) -> dict[str, Any]:
+REPEATS = 3  # builds with nothing changed, and edits, measured at each size: the one of median time is reported
+
+
+def rebuilds(project: Project, shape: Shape, repeats: int = REPEATS) -> dict[str, Any]:
     """`demarche build` end to end, each in a process of its own: from a fresh checkout (no generated page, no
-    site/, no .demarche/), again with nothing changed, then after one source's text is edited."""
+    site/, no .demarche/), then `repeats` times again with nothing changed, then `repeats` times after one
+    source's text is edited (a paragraph more each time). Of the repeated builds, the one of median time is
+    reported, with the times of all (`all_seconds`): on this machine the same build's time varies by a quarter
+    from one run to the next, more than a change to the code often saves."""
     remove_build_output(project)
-    runs = {"clean": build_end_to_end(project.root), "nothing_changed": build_end_to_end(project.root)}
-    edited = edit_one_source(project, shape)
-    runs["one_source_edited"] = build_end_to_end(project.root)
-    result = {name: asdict(run) | {"mkdocs_seconds": run.mkdocs_seconds} for name, run in runs.items()}
+    clean = build_end_to_end(project.root)
+    again = [build_end_to_end(project.root) for _ in range(repeats)]
+    edits = []
+    for _ in range(repeats):
+        edited = edit_one_source(project, shape)
+        edits.append(build_end_to_end(project.root))
+    result = {"clean": _reported([clean]), "nothing_changed": _reported(again), "one_source_edited": _reported(edits)}
     result["one_source_edited"]["source"] = edited
     return result
+
+
+def _reported(runs: list[EndToEnd]) -> dict[str, Any]:
+    """The run of median time (of an even number, the slower of the middle two), with every run's time."""
+    ordered = sorted(runs, key=lambda run: run.seconds)
+    median = ordered[len(ordered) // 2]
+    return asdict(median) | {"mkdocs_seconds": median.mkdocs_seconds, "all_seconds": [run.seconds for run in ordered]}
 
 
 def bench_search(shape: Shape, work: Path) -> dict[str, Any]:
@@ -213,8 +230,15 @@ def bench_search(shape: Shape, work: Path) -> dict[str, Any]:
 
 
 def bench_rebuild(shape: Shape, work: Path) -> dict[str, Any]:
-    """Only `demarche build` end to end at one size (see rebuilds), for when the whole of bench_size would take too long."""
-    folder = work / f"n{shape.sources}"
+    """`demarche build` end to end at one size (see rebuilds), on a fresh project of its own (alone: for when the
+    whole of bench_size would take too long).
+
+    It runs before anything else at its size, and no size's project is removed before the end of the run
+    (main): where ext4 has no journal, as on the machine of README's figures, a file created within minutes
+    of many removals waits while the kernel skips each inode freed in that time (`recently_deleted`, in
+    `perf`), 0.4 to 1 ms a file against 20 to 45 microseconds otherwise, so the tens of thousands of files
+    the previous measure removed would slow each file generation, MkDocs and Pagefind create."""
+    folder = work / f"n{shape.sources}-rebuild"
     shutil.rmtree(folder, ignore_errors=True)
     load_average = round(os.getloadavg()[0], 2)
     project = generate_project(folder, shape)
@@ -266,11 +290,9 @@ def main(argv: list[str] | None = None) -> int:
             print(profile(args.profile, work, RESULTS / f"profile-{args.profile}.txt"))
             return 0
         results: dict[str, Any] = {"machine": machine(), "sizes": {}}
-        for n in args.sizes:
+        for n in args.sizes:  # each size's projects are kept until the end (see bench_rebuild)
             measure = bench_rebuild if args.rebuild_only else bench_search if args.search_only else bench_size
             results["sizes"][str(n)] = measure(Shape(n), work)
-            if not args.work:
-                shutil.rmtree(work / f"n{n}", ignore_errors=True)
     results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     if args.rebuild_only:
         results["targets"] = rebuild_targets(results["sizes"])
