@@ -236,7 +236,7 @@ def bench_rebuild(shape: Shape, work: Path) -> dict[str, Any]:
     It runs before anything else at its size, and no size's project is removed before the end of the run
     (main): where ext4 has no journal, as on the machine of README's figures, a file created within minutes
     of many removals waits while the kernel skips each inode freed in that time (`recently_deleted`, in
-    `perf`), 0.4 to 1 ms a file against 20 to 45 microseconds otherwise, so the tens of thousands of files
+    `perf`), 0.3 to 1 ms a file against 20 to 45 microseconds otherwise, so the tens of thousands of files
     the previous measure removed would slow each file generation, MkDocs and Pagefind create."""
     folder = work / f"n{shape.sources}-rebuild"
     shutil.rmtree(folder, ignore_errors=True)
