@@ -69,9 +69,10 @@ def test_where_a_character_came_from_is_found_across_blocks_of_white_space(parts
     assert spelt_out(normalise(text)) == normalise_by_character(text)
 
 
-def test_a_position_outside_the_text_has_no_origin() -> None:
-    normal = normalise("a b")
-    for i in (-1, 2):
+@pytest.mark.parametrize("original", ["a b", "a ß"], ids=["by blocks", "spelt out"])
+def test_a_position_outside_the_text_has_no_origin(original: str) -> None:
+    normal = normalise(original)
+    for i in (-1, len(normal.text)):
         with pytest.raises(IndexError):
             normal.origin(i)
 

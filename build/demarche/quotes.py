@@ -39,10 +39,10 @@ class NormalText:
     def origin(self, i: int) -> int:
         """Where text[i] came from in the original: found in the block of the original that holds it, so that
         normalising a long text does not spell out a position per character (most of its cost when it did)."""
-        if self.offsets is not None:
-            return self.offsets[i]
         if not 0 <= i < len(self.text):
             raise IndexError(i)
+        if self.offsets is not None:
+            return self.offsets[i]
         block = bisect.bisect_right(self.counts, i) - 1
         seen = self.counts[block]
         at = block * _BLOCK
